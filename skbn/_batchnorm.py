@@ -1,0 +1,125 @@
+"""Batch normalization maths in NumPy: forward (train and eval), backward, folding.
+
+Conventions follow ``torch.nn.BatchNorm1d`` so that the NumPy and torch engines
+agree and users coming from PyTorch find no surprises:
+
+* training mode normalises with the batch mean and the **biased** batch
+  variance (divide by ``m``);
+* the running variance stores the **unbiased** batch variance
+  (``m / (m - 1)`` times the biased one);
+* ``running = (1 - momentum) * running + momentum * batch_statistic``
+  (PyTorch's convention; Keras' ``momentum=0.99`` is PyTorch's ``0.01``);
+* ``eps`` is added to the variance inside the square root.
+
+A training batch of one row has no variance to normalise with. PyTorch raises
+there; here such a batch is normalised with the running statistics, exactly as
+in eval mode, and the running statistics are left unchanged. Gradients still
+flow to the input, to ``gamma`` and to ``beta``. The training planner merges a
+trailing one-row batch into the previous one (see ``skbn._plan``), so this rule
+only applies when the whole training set is a single row (``partial_fit``).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "BNCache",
+    "batchnorm_backward",
+    "batchnorm_eval",
+    "batchnorm_train",
+    "fold_batchnorm",
+    "update_running_stats",
+]
+
+
+@dataclass
+class BNCache:
+    """What the backward pass needs from a training-mode forward pass."""
+
+    xhat: np.ndarray
+    inv_std: np.ndarray
+    gamma: np.ndarray
+    # False when the batch was normalised with the running statistics
+    # (one-row batch): xhat is then an affine function of x, not of the batch.
+    batch_stats: bool
+
+
+def batchnorm_eval(x, gamma, beta, running_mean, running_var, eps):
+    """Normalise ``x`` with the running statistics (inference mode).
+
+    Each row's output depends on that row only.
+    """
+    scale = gamma / np.sqrt(running_var + eps)
+    return (x - running_mean) * scale + beta
+
+
+def batchnorm_train(x, gamma, beta, running_mean, running_var, eps):
+    """Training-mode forward pass over a batch ``x`` of shape (m, features).
+
+    Returns
+    -------
+    out : ndarray of shape (m, features)
+        ``gamma * xhat + beta``.
+    batch_mean, batch_var : ndarray of shape (features,) or None
+        The batch mean and the *biased* batch variance, to update the running
+        statistics with (``None`` for a one-row batch, which does not update
+        them).
+    cache : BNCache
+        Input of :func:`batchnorm_backward`.
+    """
+    m = x.shape[0]
+    if m == 1:
+        inv_std = 1.0 / np.sqrt(running_var + eps)
+        xhat = (x - running_mean) * inv_std
+        return gamma * xhat + beta, None, None, BNCache(xhat, inv_std, gamma, False)
+    mean = x.mean(axis=0)
+    centered = x - mean
+    var = np.mean(centered * centered, axis=0)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    xhat = centered * inv_std
+    return gamma * xhat + beta, mean, var, BNCache(xhat, inv_std, gamma, True)
+
+
+def update_running_stats(running_mean, running_var, batch_mean, batch_var, m, momentum):
+    """Update the running statistics in place with PyTorch's momentum rule.
+
+    ``batch_var`` is the biased variance of a batch of ``m`` rows; the running
+    variance tracks the unbiased one. Nothing happens for a one-row batch.
+    """
+    if batch_mean is None:
+        return
+    running_mean *= 1.0 - momentum
+    running_mean += momentum * batch_mean
+    running_var *= 1.0 - momentum
+    running_var += (momentum * m / (m - 1)) * batch_var
+
+
+def batchnorm_backward(dout, cache):
+    """Backward pass of :func:`batchnorm_train`.
+
+    Returns ``(dx, dgamma, dbeta)``.
+    """
+    dgamma = np.sum(dout * cache.xhat, axis=0)
+    dbeta = np.sum(dout, axis=0)
+    dxhat = dout * cache.gamma
+    if not cache.batch_stats:
+        return dxhat * cache.inv_std, dgamma, dbeta
+    m = dout.shape[0]
+    # d xhat_i / d x_j couples every row through the batch mean and variance.
+    dx = (cache.inv_std / m) * (
+        m * dxhat - dxhat.sum(axis=0) - cache.xhat * np.sum(dxhat * cache.xhat, axis=0)
+    )
+    return dx, dgamma, dbeta
+
+
+def fold_batchnorm(coef, intercept, gamma, beta, running_mean, running_var, eps):
+    """Fold an eval-mode BN layer into the linear layer before it.
+
+    In eval mode BN is affine, so ``Linear(W, c)`` followed by BN equals
+    ``Linear(W * s, (c - running_mean) * s + beta)`` with
+    ``s = gamma / sqrt(running_var + eps)``. Prediction then costs the same
+    with and without BN.
+    """
+    scale = gamma / np.sqrt(running_var + eps)
+    return coef * scale, (intercept - running_mean) * scale + beta

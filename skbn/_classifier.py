@@ -1,0 +1,687 @@
+"""The estimator: validation, fitted state and prediction."""
+
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._network import Network, predict_logits
+from ._plan import TrainingPlan, init_network
+from .engines import AdamState, TrainingConfig, get_engine
+
+__all__ = ["BNMLPClassifier"]
+
+_BN_ATTRS = ("bn_scales_", "bn_shifts_", "bn_running_means_", "bn_running_vars_")
+
+
+def _check_targets(y):
+    """Reject multilabel, multioutput and continuous targets by name."""
+    kind = type_of_target(y, input_name="y")
+    if kind in ("multilabel-indicator", "multiclass-multioutput", "continuous-multioutput"):
+        raise ValueError(
+            f"Multilabel and multioutput targets are not supported. y is {kind!r}; "
+            "BNMLPClassifier predicts one label per row from a 1-D y."
+        )
+    check_classification_targets(y)
+
+
+class BNMLPClassifier(ClassifierMixin, BaseEstimator):
+    """Multilayer perceptron classifier with batch normalization and class weights.
+
+    Each hidden block is ``Linear -> BatchNorm -> activation (-> dropout)``;
+    the output layer is a softmax over the classes, trained with cross-entropy
+    by mini-batch Adam. Class and sample weights multiply the per-sample loss.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or sequence of int, default=(100,)
+        Width of each hidden layer. At least one layer, every width positive.
+
+    activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
+        Activation of the hidden layers.
+
+    batch_norm : bool, default=True
+        Whether each hidden layer is batch-normalised before its activation.
+        The conventions are PyTorch's ``BatchNorm1d``: training batches are
+        normalised with their mean and *biased* variance; running estimates
+        of the mean and the *unbiased* variance are kept with
+        ``running = (1 - bn_momentum) * running + bn_momentum * batch`` and
+        used at predict time, where BN is folded into the linear layer. With
+        BN the bias of the linear layer before it is redundant and fixed at 0.
+
+    bn_momentum : float in [0, 1], default=0.1
+        Weight of the current batch in the running statistics (PyTorch's
+        convention; Keras' ``momentum=0.99`` is ``0.01`` here).
+
+    bn_eps : float > 0, default=1e-5
+        Added to the variance before taking its square root.
+
+    dropout : float in [0, 1), default=0.0
+        Probability of zeroing a hidden unit after its activation during
+        training (inverted dropout: kept units are scaled by ``1 / (1 - p)``).
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weight of each class in the loss. ``'balanced'`` uses
+        ``n_samples / (n_classes * np.bincount(y))`` as computed by
+        :func:`sklearn.utils.class_weight.compute_class_weight`; a dict maps
+        labels to weights (labels it omits get 1; a label that is not a class
+        is an error). Multiplied with ``sample_weight``. Not available with
+        ``'balanced'`` in :meth:`partial_fit`, which sees one chunk at a time.
+
+    alpha : float >= 0, default=1e-4
+        Strength of the L2 penalty on the weights (not on intercepts or BN
+        parameters). Each batch loss is
+        ``(sum_i w_i * CE_i + alpha / 2 * sum ||W||^2) / batch_rows``, as in
+        scikit-learn's MLPs.
+
+    batch_size : int or 'auto', default='auto'
+        Rows per mini-batch; ``'auto'`` means ``min(200, n_samples)``. Larger
+        values are clipped to ``n_samples`` with a warning. With BN, a
+        trailing batch of one row is merged into the previous batch, so no
+        batch ever has one row unless the whole training set has one row (a
+        single-row ``partial_fit``): that batch is normalised with the
+        running statistics, which it leaves unchanged.
+
+    learning_rate_init : float > 0, default=1e-3
+        Adam's step size.
+
+    max_iter : int >= 1, default=200
+        Maximum number of epochs (passes over the training data).
+
+    shuffle : bool, default=True
+        Whether to shuffle the rows at each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Decides the initial weights, the row order of each epoch, the
+        dropout masks and the early-stopping split. With an int, two fits give
+        bitwise-identical results.
+
+    tol : float >= 0, default=1e-4
+        Training stops when the loss (or, with ``early_stopping``, the
+        validation accuracy) has not improved by at least ``tol`` for
+        ``n_iter_no_change`` consecutive epochs.
+
+    verbose : int, default=0
+        Print the loss of each epoch when positive.
+
+    warm_start : bool, default=False
+        Continue from the previous fit's weights and BN state (the optimiser
+        starts afresh, as in scikit-learn's MLPs).
+
+    early_stopping : bool, default=False
+        Hold out a stratified ``validation_fraction`` of the training data,
+        stop when its accuracy (weighted by the class and sample weights)
+        stops improving and keep the weights of the best epoch.
+        Ignored by :meth:`partial_fit`.
+
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the training data held out for early stopping.
+
+    beta_1, beta_2 : float in [0, 1), default=0.9, 0.999
+        Adam's decay rates for the first and second moment estimates.
+
+    epsilon : float > 0, default=1e-8
+        Adam's numerical-stability term (added to the bias-corrected
+        square root of the second moment, as in ``torch.optim.Adam``).
+
+    n_iter_no_change : int >= 1, default=10
+        Epochs without improvement tolerated before stopping.
+
+    backend : {'auto', 'numpy', 'torch'}, default='auto'
+        The engine that does the arithmetic of training. Prediction always
+        runs in NumPy.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when ``X`` has string column
+        names.
+
+    coefs_ : list of ndarray
+        ``coefs_[i]`` is the weight matrix from layer ``i`` to layer ``i + 1``,
+        of shape ``(fan_in, fan_out)``.
+
+    intercepts_ : list of ndarray
+        ``intercepts_[i]`` is the bias vector of layer ``i + 1`` (zeros for
+        hidden layers followed by BN).
+
+    bn_scales_, bn_shifts_ : list of ndarray
+        BN's learned scale (gamma) and shift (beta) per hidden layer; empty
+        lists without BN.
+
+    bn_running_means_, bn_running_vars_ : list of ndarray
+        BN's running mean and running (unbiased) variance per hidden layer,
+        used at predict time; empty lists without BN.
+
+    n_iter_ : int
+        Number of epochs run, over all calls to ``fit`` (with warm start)
+        and ``partial_fit``.
+
+    t_ : int
+        Number of training rows seen, counted over epochs.
+
+    loss_curve_ : list of float
+        The training loss of each epoch (penalty included).
+
+    best_loss_ : float or None
+        Lowest training loss reached; None with ``early_stopping``.
+
+    validation_scores_ : list of float or None
+        Validation accuracy of each epoch with ``early_stopping``, else None.
+
+    best_validation_score_ : float or None
+        Best validation accuracy with ``early_stopping``, else None.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of outputs: one per class (softmax for every number of
+        classes, two included).
+
+    out_activation_ : str
+        Always ``'softmax'``.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : MLP without BN or class weights.
+
+    Notes
+    -----
+    **dtype policy.** Training runs in the dtype of ``X`` when it is float32
+    and in float64 otherwise; the fitted arrays keep that dtype and later
+    calls of ``partial_fit``, ``predict`` and friends convert their input to
+    it. Pass float32 data for the faster, lighter path.
+
+    **Divergence.** If the training loss becomes NaN or infinite, ``fit``
+    raises a ``ValueError`` and leaves the estimator as it was before the
+    call, so a model never predicts NaN.
+
+    Randomness (initial weights, row order, dropout masks) is planned in
+    NumPy from ``random_state``, so every backend walks the same path.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skbn import BNMLPClassifier
+    >>> X, y = make_classification(n_samples=200, random_state=0)
+    >>> clf = BNMLPClassifier(hidden_layer_sizes=(32,), max_iter=50,
+    ...                       random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> [a.shape for a in clf.bn_running_means_]
+    [(32,)]
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "batch_norm": ["boolean"],
+        "bn_momentum": [Interval(Real, 0, 1, closed="both")],
+        "bn_eps": [Interval(Real, 0, None, closed="neither")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "backend": [StrOptions({"auto", "numpy", "torch"})],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        batch_norm=True,
+        bn_momentum=0.1,
+        bn_eps=1e-5,
+        dropout=0.0,
+        class_weight=None,
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=0,
+        warm_start=False,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        backend="auto",
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.batch_norm = batch_norm
+        self.bn_momentum = bn_momentum
+        self.bn_eps = bn_eps
+        self.dropout = dropout
+        self.class_weight = class_weight
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.backend = backend
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data: finite real numbers.
+        y : array-like of shape (n_samples,)
+            Class labels; at least two classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative per-sample weights, not all zero; multiplied with
+            the class weights in the loss.
+
+        Returns
+        -------
+        self : BNMLPClassifier
+            The fitted estimator.
+        """
+        first = not (self.warm_start and hasattr(self, "classes_"))
+        return self._fit(X, y, sample_weight, first_call=first, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch over ``X`` and ``y``, continuing any previous training.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels, all among ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Every class the model will ever see. Required on the first call,
+            ignored (but checked for consistency) afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative per-sample weights, not all zero.
+
+        Returns
+        -------
+        self : BNMLPClassifier
+            The updated estimator.
+        """
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit, which sees "
+                "one chunk of data at a time. Compute the weights over all the data "
+                "with sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y) and pass them as a dict."
+            )
+        first = _check_partial_fit_first_call(self, classes)
+        return self._fit(X, y, sample_weight, first_call=first, incremental=True)
+
+    def _fit(self, X, y, sample_weight, first_call, incremental):
+        hidden = self._validated_hidden_layer_sizes()
+        _check_targets(y)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=first_call,
+            dtype=(np.float64, np.float32) if first_call else self.coefs_[0].dtype,
+        )
+        if first_call and not incremental:
+            self.classes_ = unique_labels(y)
+        codes = self._encode(y, check_warm_start=not first_call and not incremental)
+        sample_weight = self._effective_weights(sample_weight, X, codes, incremental)
+
+        X_val = y_val = sw_val = None
+        early_stopping = self.early_stopping and not incremental
+        # A failed fit (divergence) must leave the estimator as it was.
+        before = dict(self.__dict__)
+        try:
+            if first_call:
+                self._initialize(X.shape[1], hidden, X.dtype, early_stopping)
+            else:
+                self._check_architecture(hidden)
+            if early_stopping:
+                X, X_val, codes, y_val, sample_weight, sw_val = self._validation_split(
+                    X, codes, sample_weight
+                )
+            self._train(X, codes, sample_weight, X_val, y_val, sw_val, incremental)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+        return self
+
+    def _check_architecture(self, hidden):
+        fitted = [c.shape[1] for c in self.coefs_[:-1]]
+        if fitted != hidden or bool(self.bn_scales_) != bool(self.batch_norm):
+            raise ValueError(
+                "warm_start and partial_fit continue the fitted network, which has "
+                f"hidden_layer_sizes={tuple(fitted)} and "
+                f"batch_norm={bool(self.bn_scales_)}; the parameters now ask for "
+                f"{tuple(hidden)} and batch_norm={bool(self.batch_norm)}."
+            )
+
+    def _validated_hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if not sizes or not all(isinstance(s, Integral) and s > 0 for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must be a positive integer or a non-empty sequence "
+                f"of positive integers, got {self.hidden_layer_sizes!r}."
+            )
+        return [int(s) for s in sizes]
+
+    def _encode(self, y, check_warm_start):
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "BNMLPClassifier needs at least 2 classes to train, but y contains "
+                f"only one class: {self.classes_[0]!r}."
+            )
+        present = unique_labels(y)
+        unknown = np.setdiff1d(present, self.classes_)
+        if check_warm_start and len(present) != len(self.classes_):
+            unknown = present  # report the mismatch below
+        if len(unknown):
+            raise ValueError(
+                f"y contains classes {present.tolist()} that differ from the classes "
+                f"the model was set up with, {self.classes_.tolist()}. partial_fit "
+                "needs every class in its first call's `classes`; warm_start needs "
+                "the same classes as the previous fit."
+            )
+        return np.searchsorted(self.classes_, y)
+
+    def _class_weights(self, codes):
+        """Weight of each class, as an array aligned with ``classes_``."""
+        cw = self.class_weight
+        if cw is None:
+            return None
+        if cw == "balanced":
+            # Over the classes present, as compute_class_weight requires them.
+            present = np.unique(codes)
+            weights = np.ones(len(self.classes_))
+            weights[present] = compute_class_weight(
+                "balanced", classes=present, y=codes
+            )
+            return weights
+        known = set(self.classes_.tolist())
+        unknown = [label for label in cw if label not in known]
+        if unknown:
+            raise ValueError(
+                f"class_weight has labels {unknown} that are not classes of y "
+                f"(classes: {self.classes_.tolist()})."
+            )
+        return np.array([cw.get(label, 1.0) for label in self.classes_.tolist()])
+
+    def _effective_weights(self, sample_weight, X, codes, incremental):
+        """Class weight times sample weight per row, or None if all are one."""
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        cw = self._class_weights(codes)
+        if cw is None:
+            return sample_weight
+        cw = cw.astype(X.dtype)[codes]
+        return cw if sample_weight is None else cw * sample_weight
+
+    def _initialize(self, n_features, hidden, dtype, early_stopping):
+        self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        layer_sizes = [n_features, *hidden, len(self.classes_)]
+        net = init_network(self._seed, layer_sizes, self.activation, self.batch_norm, dtype)
+        self._set_network(net)
+        self._adam = None
+        self.n_layers_ = len(layer_sizes)
+        self.n_outputs_ = len(self.classes_)
+        self.out_activation_ = "softmax"
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.best_loss_ = None if early_stopping else np.inf
+        self.validation_scores_ = [] if early_stopping else None
+        self.best_validation_score_ = -np.inf if early_stopping else None
+        self._no_improvement_count = 0
+
+    def _validation_split(self, X, codes, sample_weight):
+        arrays = [X, codes] + ([] if sample_weight is None else [sample_weight])
+        split = train_test_split(
+            *arrays,
+            test_size=self.validation_fraction,
+            stratify=codes,
+            random_state=np.random.RandomState(self._seed),
+        )
+        X_tr, X_val, y_tr, y_val = split[:4]
+        sw_tr, sw_val = split[4:] if sample_weight is not None else (None, None)
+        return X_tr, X_val, y_tr, y_val, sw_tr, sw_val
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                f"batch_size={self.batch_size} is larger than the {n_samples} training "
+                "rows; using one batch of all rows."
+            )
+        return min(self.batch_size, n_samples)
+
+    def _train(self, X, codes, sample_weight, X_val, y_val, sw_val, incremental):
+        n_samples = X.shape[0]
+        config = TrainingConfig(
+            activation=self.activation,
+            bn_momentum=float(self.bn_momentum),
+            bn_eps=float(self.bn_eps),
+            dropout=float(self.dropout),
+            alpha=float(self.alpha),
+            learning_rate=float(self.learning_rate_init),
+            beta_1=float(self.beta_1),
+            beta_2=float(self.beta_2),
+            epsilon=float(self.epsilon),
+        )
+        plan = TrainingPlan(
+            seed=self._seed,
+            batch_size=self._batch_size(n_samples),
+            shuffle=self.shuffle,
+            merge_singleton=self.batch_norm,
+            dropout=config.dropout,
+        )
+        net = self._get_network()
+        # partial_fit continues Adam; fit (warm start or not) starts it afresh.
+        adam = self._adam if incremental and self._adam is not None else None
+        adam = adam.copy() if adam else AdamState.zeros_like(net.trainable())
+        engine = get_engine(self.backend)(
+            config, net, adam, X, codes, sample_weight, len(self.classes_)
+        )
+
+        # Work on copies; the estimator changes only when training succeeded.
+        n_iter, t = self.n_iter_, self.t_
+        loss_curve = list(self.loss_curve_)
+        early_stopping = X_val is not None
+        if not incremental:
+            self._no_improvement_count = 0
+            if early_stopping:
+                self.validation_scores_ = list(self.validation_scores_ or [])
+                self.best_validation_score_ = -np.inf
+            else:
+                self.best_loss_ = np.inf
+        best_net = None
+        converged = False
+        for _ in range(1 if incremental else self.max_iter):
+            loss = engine.run_epoch(plan.epoch(n_iter, n_samples))
+            if not math.isfinite(loss):
+                raise ValueError(
+                    f"Training diverged: the loss became {loss} in epoch {n_iter + 1}. "
+                    "Lower learning_rate_init, scale the features (e.g. with "
+                    "StandardScaler) or use batch_norm=True. The estimator was left "
+                    "as it was before this call."
+                )
+            n_iter += 1
+            t += n_samples
+            loss_curve.append(loss)
+            if self.verbose:
+                print(f"Iteration {n_iter}, loss = {loss:.8f}")
+            if early_stopping:
+                current, _ = engine.export()
+                score = self._accuracy(current, X_val, y_val, sw_val)
+                self.validation_scores_.append(score)
+                if self.verbose:
+                    print(f"Validation score: {score:.6f}")
+                if score > self.best_validation_score_:
+                    best_net = current
+                improved = score >= self.best_validation_score_ + self.tol
+                self.best_validation_score_ = max(self.best_validation_score_, score)
+            else:
+                improved = loss <= self.best_loss_ - self.tol
+                self.best_loss_ = min(self.best_loss_, loss)
+            self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
+            if not incremental and self._no_improvement_count > self.n_iter_no_change:
+                converged = True
+                if self.verbose:
+                    print(
+                        f"Training stopped: no improvement of at least tol={self.tol} "
+                        f"for {self.n_iter_no_change} consecutive epochs."
+                    )
+                break
+
+        net, adam = engine.export()
+        if best_net is not None:
+            net = best_net
+        if not all(np.isfinite(a).all() for a in net.trainable()):
+            raise ValueError(
+                "Training diverged: the weights became non-finite. Lower "
+                "learning_rate_init or scale the features."
+            )
+        self._set_network(net)
+        self._adam = adam
+        self.n_iter_, self.t_, self.loss_curve_ = n_iter, t, loss_curve
+        if not incremental and not converged:
+            warnings.warn(
+                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+
+    def _accuracy(self, net, X, codes, sample_weight):
+        pred = np.argmax(predict_logits(net, X, self.activation, self.bn_eps), axis=1)
+        return float(np.average(pred == codes, weights=sample_weight))
+
+    def _get_network(self):
+        return Network(
+            [c.copy() for c in self.coefs_],
+            [b.copy() for b in self.intercepts_],
+            *[[a.copy() for a in getattr(self, name)] for name in _BN_ATTRS],
+        )
+
+    def _set_network(self, net):
+        self.coefs_, self.intercepts_ = net.coefs, net.intercepts
+        self.bn_scales_, self.bn_shifts_ = net.bn_scales, net.bn_shifts
+        self.bn_running_means_, self.bn_running_vars_ = (
+            net.bn_running_means,
+            net.bn_running_vars,
+        )
+
+    # -------------------------------------------------------------- predict
+
+    def _logits(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=self.coefs_[0].dtype)
+        net = Network(
+            self.coefs_, self.intercepts_, *[getattr(self, name) for name in _BN_ATTRS]
+        )
+        return predict_logits(net, X, self.activation, self.bn_eps)
+
+    def predict(self, X):
+        """Predict the class of each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            The class with the highest probability.
+        """
+        logits = self._logits(X)
+        return self.classes_[np.argmax(logits, axis=1)]
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the network's output).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; each row sums to 1.
+        """
+        return softmax(self._logits(X), axis=1)
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, computed stably.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        return log_softmax(self._logits(X), axis=1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags

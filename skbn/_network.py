@@ -1,0 +1,101 @@
+"""The MLP's fitted state and its inference (eval-mode) forward pass, in NumPy.
+
+Prediction never needs torch: a fitted model is plain arrays and this module.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import expit, log_softmax
+
+from ._batchnorm import fold_batchnorm
+
+__all__ = ["ACTIVATIONS", "Network", "predict_logits"]
+
+
+def _relu(z):
+    return np.maximum(z, 0, out=z)
+
+
+def _identity(z):
+    return z
+
+
+def _logistic(z):
+    return expit(z, out=z)
+
+
+def _tanh(z):
+    return np.tanh(z, out=z)
+
+
+# In-place activations: callers pass arrays they own.
+ACTIVATIONS = {"identity": _identity, "logistic": _logistic, "relu": _relu, "tanh": _tanh}
+
+
+@dataclass
+class Network:
+    """Parameters and BN state of an MLP, as plain NumPy arrays.
+
+    ``coefs[i]`` has shape ``(fan_in, fan_out)`` as in scikit-learn's MLPs. The
+    BN lists have one entry per hidden layer, or are empty without BN. With BN
+    the hidden layers' intercepts are fixed at zero: BN subtracts the batch
+    mean, so a bias there has no effect and no gradient (it is what
+    ``nn.Linear(bias=False)`` before ``nn.BatchNorm1d`` does in PyTorch).
+    """
+
+    coefs: list
+    intercepts: list
+    bn_scales: list = field(default_factory=list)
+    bn_shifts: list = field(default_factory=list)
+    bn_running_means: list = field(default_factory=list)
+    bn_running_vars: list = field(default_factory=list)
+
+    @property
+    def batch_norm(self):
+        return bool(self.bn_scales)
+
+    def trainable(self):
+        """The arrays the optimiser updates, in a fixed order."""
+        params = list(self.coefs)
+        # Intercepts of BN layers are redundant (see class docstring).
+        first = len(self.coefs) - 1 if self.batch_norm else 0
+        params += self.intercepts[first:]
+        params += self.bn_scales + self.bn_shifts
+        return params
+
+    def copy(self):
+        return Network(*[[a.copy() for a in arrays] for arrays in self._lists()])
+
+    def _lists(self):
+        return (
+            self.coefs,
+            self.intercepts,
+            self.bn_scales,
+            self.bn_shifts,
+            self.bn_running_means,
+            self.bn_running_vars,
+        )
+
+
+
+def predict_logits(net, X, activation, eps):
+    """Logits of the network in eval mode, BN folded into the linear layers."""
+    act = ACTIVATIONS[activation]
+    a = X
+    n_hidden = len(net.coefs) - 1
+    for i in range(n_hidden):
+        coef, intercept = net.coefs[i], net.intercepts[i]
+        if net.batch_norm:
+            coef, intercept = fold_batchnorm(
+                coef,
+                intercept,
+                net.bn_scales[i],
+                net.bn_shifts[i],
+                net.bn_running_means[i],
+                net.bn_running_vars[i],
+                eps,
+            )
+        a = act(a @ coef + intercept)
+    return a @ net.coefs[-1] + net.intercepts[-1]
+

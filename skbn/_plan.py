@@ -1,0 +1,107 @@
+"""Everything random about training, decided once in NumPy from ``random_state``.
+
+Initial weights, the order of the rows in each epoch, the batch boundaries and
+the dropout masks come from here, never from an engine. Every engine therefore
+walks the same path and the engines can be tested against each other.
+
+Random streams are keyed by ``(seed, purpose, epoch)``, so epoch ``k`` of a fit
+draws the same shuffle and masks whether it is reached by ``fit`` or by the
+``k``-th call of ``partial_fit``.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._network import Network
+
+__all__ = ["EpochPlan", "TrainingPlan", "batch_bounds", "init_network"]
+
+_INIT, _SHUFFLE, _DROPOUT = 0, 1, 2
+
+
+def _stream(seed, purpose, epoch=0):
+    return np.random.default_rng(np.random.SeedSequence([seed, purpose, epoch]))
+
+
+def init_network(seed, layer_sizes, activation, batch_norm, dtype):
+    """Glorot-uniform weights as in scikit-learn's MLPs (gain for logistic).
+
+    Intercepts start at zero (scikit-learn draws them, but with BN they are
+    fixed at zero and one rule for both settings keeps the two comparable);
+    BN starts as the identity: ``gamma = 1``, ``beta = 0``, running mean 0 and
+    running variance 1, as in PyTorch.
+    """
+    rng = _stream(seed, _INIT)
+    factor = 2.0 if activation == "logistic" else 6.0
+    coefs, intercepts = [], []
+    for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype))
+        intercepts.append(np.zeros(fan_out, dtype=dtype))
+    net = Network(coefs, intercepts)
+    if batch_norm:
+        hidden = layer_sizes[1:-1]
+        net.bn_scales = [np.ones(h, dtype=dtype) for h in hidden]
+        net.bn_shifts = [np.zeros(h, dtype=dtype) for h in hidden]
+        net.bn_running_means = [np.zeros(h, dtype=dtype) for h in hidden]
+        net.bn_running_vars = [np.ones(h, dtype=dtype) for h in hidden]
+    return net
+
+
+def batch_bounds(n_samples, batch_size, merge_singleton):
+    """Start/stop of each batch over ``n_samples`` rows.
+
+    With ``merge_singleton`` a trailing batch of one row is merged into the
+    batch before it (which then has ``batch_size + 1`` rows): a one-row batch
+    has no batch variance, so BN could not normalise it with batch statistics.
+    """
+    starts = list(range(0, n_samples, batch_size))
+    bounds = [(s, min(s + batch_size, n_samples)) for s in starts]
+    if merge_singleton and len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
+        bounds[-2] = (bounds[-2][0], n_samples)
+        bounds.pop()
+    return bounds
+
+
+@dataclass
+class EpochPlan:
+    """The rows of one epoch and how they are cut into batches."""
+
+    order: np.ndarray  # row indices, a permutation of range(n_samples)
+    bounds: list  # (start, stop) into ``order`` for each batch
+    dropout_rng: np.random.Generator | None
+
+    def dropout_masks(self, n_rows, widths, keep_prob, dtype):
+        """Inverted-dropout masks for one batch: 0 or ``1 / keep_prob``.
+
+        Call once per batch, in batch order: the masks are a stream.
+        """
+        if self.dropout_rng is None:
+            return None
+        scale = dtype.type(1.0 / keep_prob)
+        return [
+            (self.dropout_rng.random((n_rows, w), dtype=np.float32) < keep_prob).astype(dtype)
+            * scale
+            for w in widths
+        ]
+
+
+@dataclass
+class TrainingPlan:
+    """Plans each epoch of a training run from one integer ``seed``."""
+
+    seed: int
+    batch_size: int
+    shuffle: bool
+    merge_singleton: bool
+    dropout: float
+
+    def epoch(self, epoch, n_samples):
+        if self.shuffle:
+            order = _stream(self.seed, _SHUFFLE, epoch).permutation(n_samples)
+        else:
+            order = np.arange(n_samples)
+        bounds = batch_bounds(n_samples, self.batch_size, self.merge_singleton)
+        rng = _stream(self.seed, _DROPOUT, epoch) if self.dropout > 0 else None
+        return EpochPlan(order, bounds, rng)

@@ -1,0 +1,86 @@
+"""The interface between the estimator and a training engine.
+
+An engine owns the arithmetic of training only: forward and backward passes,
+the loss and the Adam update. What is random (initial weights, row order,
+batches, dropout masks) arrives from :mod:`skbn._plan`, and the state it
+starts from and hands back is plain NumPy (:class:`skbn._network.Network`,
+:class:`AdamState`). Any two engines given the same inputs walk the same path.
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+__all__ = ["AdamState", "Engine", "TrainingConfig"]
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Hyperparameters an engine needs, already validated."""
+
+    activation: str
+    bn_momentum: float
+    bn_eps: float
+    dropout: float
+    alpha: float
+    learning_rate: float
+    beta_1: float
+    beta_2: float
+    epsilon: float
+
+
+@dataclass
+class AdamState:
+    """Adam's step count and moments, one array per trainable parameter.
+
+    The moments follow the order of :meth:`Network.trainable`.
+    """
+
+    step: int
+    exp_avg: list
+    exp_avg_sq: list
+
+    @classmethod
+    def zeros_like(cls, params):
+        from numpy import zeros_like
+
+        return cls(0, [zeros_like(p) for p in params], [zeros_like(p) for p in params])
+
+    def copy(self):
+        return AdamState(
+            self.step, [a.copy() for a in self.exp_avg], [a.copy() for a in self.exp_avg_sq]
+        )
+
+
+class Engine(ABC):
+    """Trains a :class:`Network` on one dataset, one planned epoch at a time.
+
+    Parameters
+    ----------
+    config : TrainingConfig
+    network : Network
+        Starting state; the engine may update these arrays in place.
+    adam : AdamState
+        Starting optimiser state.
+    X : ndarray of shape (n_samples, n_features)
+        Training data, already in the training dtype.
+    y : ndarray of shape (n_samples,)
+        Class codes in ``range(n_classes)``.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Per-sample loss weights (class and sample weights multiplied).
+    n_classes : int
+    """
+
+    @abstractmethod
+    def __init__(self, config, network, adam, X, y, sample_weight, n_classes): ...
+
+    @abstractmethod
+    def run_epoch(self, epoch_plan):
+        """Train over one :class:`skbn._plan.EpochPlan`.
+
+        Returns the epoch's loss: the batch losses (penalty included) averaged
+        with the batch sizes as weights, as scikit-learn's ``loss_curve_``.
+        """
+
+    @abstractmethod
+    def export(self):
+        """The current ``(Network, AdamState)`` as NumPy arrays the caller owns."""

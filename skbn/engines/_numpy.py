@@ -1,0 +1,155 @@
+"""The NumPy training engine: vectorised over the batch, float32 or float64."""
+
+import math
+
+import numpy as np
+from scipy.special import log_softmax
+
+from .._batchnorm import batchnorm_backward, batchnorm_train, update_running_stats
+from .._network import ACTIVATIONS
+from ._base import Engine
+
+__all__ = ["NumpyEngine", "loss_and_gradients"]
+
+
+def _activation_grad(name, h, dh):
+    """d(loss)/dz from d(loss)/dh, written with the activation's output ``h``."""
+    if name == "relu":
+        return dh * (h > 0)
+    if name == "tanh":
+        return dh * (1 - h * h)
+    if name == "logistic":
+        return dh * (h * (1 - h))
+    return dh
+
+
+def loss_and_gradients(net, config, X, y, sample_weight, masks):
+    """Training-mode loss of one batch and its gradients.
+
+    The loss is ``(sum_i w_i * CE_i + alpha / 2 * sum ||W||^2) / m`` for a batch
+    of ``m`` rows, ``w_i`` the per-sample weight (1 when ``sample_weight`` is
+    None), as scikit-learn's MLPs scale their L2 penalty.
+
+    Returns
+    -------
+    loss : float
+    grads : list of ndarray
+        In the order of ``net.trainable()``.
+    bn_stats : list of (mean, biased var) per BN layer, ``(None, None)`` for a
+        one-row batch. Nothing in ``net`` is modified.
+    """
+    act = ACTIVATIONS[config.activation]
+    m = X.shape[0]
+    n_hidden = len(net.coefs) - 1
+    bn = net.batch_norm
+    inputs, outputs, caches, bn_stats = [], [], [], []
+    a = X
+    for i in range(n_hidden):
+        inputs.append(a)
+        z = a @ net.coefs[i]
+        if bn:
+            z, mean, var, cache = batchnorm_train(
+                z,
+                net.bn_scales[i],
+                net.bn_shifts[i],
+                net.bn_running_means[i],
+                net.bn_running_vars[i],
+                config.bn_eps,
+            )
+            caches.append(cache)
+            bn_stats.append((mean, var))
+        else:
+            z += net.intercepts[i]
+        h = act(z)
+        outputs.append(h)
+        a = h * masks[i] if masks is not None else h
+    inputs.append(a)
+    logits = a @ net.coefs[-1] + net.intercepts[-1]
+
+    logp = log_softmax(logits, axis=1)
+    rows = np.arange(m)
+    ce = -logp[rows, y]
+    penalty = sum(float(np.vdot(c, c)) for c in net.coefs)
+    weighted = ce.sum() if sample_weight is None else np.dot(sample_weight, ce)
+    loss = (float(weighted) + 0.5 * config.alpha * penalty) / m
+
+    delta = np.exp(logp)
+    delta[rows, y] -= 1
+    if sample_weight is None:
+        delta *= 1.0 / m
+    else:
+        delta *= (sample_weight / m)[:, None]
+
+    coef_grads = [None] * len(net.coefs)
+    intercept_grads = [None] * len(net.coefs)
+    scale_grads, shift_grads = [None] * len(caches), [None] * len(caches)
+    for i in range(n_hidden, -1, -1):
+        coef_grads[i] = inputs[i].T @ delta + (config.alpha / m) * net.coefs[i]
+        if i == n_hidden or not bn:
+            intercept_grads[i] = delta.sum(axis=0)
+        if i == 0:
+            break
+        dh = delta @ net.coefs[i].T
+        if masks is not None:
+            dh *= masks[i - 1]
+        delta = _activation_grad(config.activation, outputs[i - 1], dh)
+        if bn:
+            delta, scale_grads[i - 1], shift_grads[i - 1] = batchnorm_backward(
+                delta, caches[i - 1]
+            )
+    first = n_hidden if bn else 0
+    grads = coef_grads + intercept_grads[first:] + scale_grads + shift_grads
+    return loss, grads, bn_stats
+
+
+class NumpyEngine(Engine):
+    """Mini-batch Adam in NumPy. The arithmetic mirrors ``torch.optim.Adam``."""
+
+    def __init__(self, config, network, adam, X, y, sample_weight, n_classes):
+        self.config = config
+        self.net = network
+        self.adam = adam
+        self.X, self.y, self.sample_weight = X, y, sample_weight
+        self._params = network.trainable()
+        self._dropout_widths = [c.shape[1] for c in network.coefs[:-1]]
+
+    def run_epoch(self, epoch_plan):
+        cfg, net = self.config, self.net
+        total = 0.0
+        for start, stop in epoch_plan.bounds:
+            idx = epoch_plan.order[start:stop]
+            m = stop - start
+            sw = None if self.sample_weight is None else self.sample_weight[idx]
+            masks = epoch_plan.dropout_masks(
+                m, self._dropout_widths, 1.0 - cfg.dropout, self.X.dtype
+            )
+            loss, grads, bn_stats = loss_and_gradients(
+                net, cfg, self.X[idx], self.y[idx], sw, masks
+            )
+            for i, (mean, var) in enumerate(bn_stats):
+                update_running_stats(
+                    net.bn_running_means[i], net.bn_running_vars[i], mean, var, m,
+                    cfg.bn_momentum,
+                )
+            self._adam_step(grads)
+            total += loss * m
+        return total / len(epoch_plan.order)
+
+    def _adam_step(self, grads):
+        cfg, state = self.config, self.adam
+        state.step += 1
+        b1, b2 = cfg.beta_1, cfg.beta_2
+        step_size = cfg.learning_rate / (1 - b1**state.step)
+        bc2_sqrt = math.sqrt(1 - b2**state.step)
+        for p, g, m, v in zip(self._params, grads, state.exp_avg, state.exp_avg_sq):
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * (g * g)
+            denom = np.sqrt(v)
+            denom /= bc2_sqrt
+            denom += cfg.epsilon
+            p -= step_size * (m / denom)
+
+    def export(self):
+        return self.net.copy(), self.adam.copy()

@@ -1,0 +1,35 @@
+"""scikit-learn's and imbalanced-learn's own estimator checks."""
+
+from imblearn.utils.estimator_checks import (
+    parametrize_with_checks as imblearn_parametrize_with_checks,
+)
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skbn import BNMLPClassifier
+
+# Small and quick, but able to learn the checks' toy problems: some of them
+# have 100 rows, one batch per epoch, hence the larger step.
+ESTIMATORS = [
+    BNMLPClassifier((16,), learning_rate_init=1e-2, max_iter=200, batch_norm=bn, random_state=0)
+    for bn in (True, False)
+]
+
+
+def expected_failed_checks(estimator):
+    return {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "mini-batch training cannot be equivalent to repeating rows: a repeated "
+            "row changes the batches and the BN statistics (sklearn marks its own "
+            "SGD estimators the same way)"
+        ),
+    }
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@imblearn_parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_imblearn_compatible(estimator, check):
+    check(estimator)
