@@ -93,8 +93,9 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         values are clipped to ``n_samples`` with a warning. With BN, a
         trailing batch of one row is merged into the previous batch, so no
         batch ever has one row unless the whole training set has one row (a
-        single-row ``partial_fit``): that batch is normalised with the
-        running statistics, which it leaves unchanged.
+        single-row ``partial_fit``) or ``batch_size=1`` (with a warning): such
+        a batch is normalised with the running statistics, which it leaves
+        unchanged, while the weights, scales and shifts still learn.
 
     learning_rate_init : float > 0, default=1e-3
         Adam's step size.
@@ -333,8 +334,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         self : BNMLPClassifier
             The fitted estimator.
         """
-        first = not (self.warm_start and hasattr(self, "classes_"))
-        return self._fit(X, y, sample_weight, first_call=first, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -364,10 +364,24 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
                 "with sklearn.utils.class_weight.compute_class_weight('balanced', "
                 "classes=classes, y=y) and pass them as a dict."
             )
-        first = _check_partial_fit_first_call(self, classes)
-        return self._fit(X, y, sample_weight, first_call=first, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _fit(self, X, y, sample_weight, first_call, incremental):
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        # A failed call (bad input, divergence) leaves the estimator as it was.
+        before = dict(self.__dict__)
+        try:
+            self._fit_or_raise(X, y, sample_weight, incremental, classes)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+        return self
+
+    def _fit_or_raise(self, X, y, sample_weight, incremental, classes):
+        if incremental:
+            first_call = _check_partial_fit_first_call(self, classes)
+        else:
+            first_call = not (self.warm_start and hasattr(self, "classes_"))
         hidden = self._validated_hidden_layer_sizes()
         _check_targets(y)
         X, y = validate_data(
@@ -384,23 +398,15 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
 
         X_val = y_val = sw_val = None
         early_stopping = self.early_stopping and not incremental
-        # A failed fit (divergence) must leave the estimator as it was.
-        before = dict(self.__dict__)
-        try:
-            if first_call:
-                self._initialize(X.shape[1], hidden, X.dtype, early_stopping)
-            else:
-                self._check_architecture(hidden)
-            if early_stopping:
-                X, X_val, codes, y_val, sample_weight, sw_val = self._validation_split(
-                    X, codes, sample_weight
-                )
-            self._train(X, codes, sample_weight, X_val, y_val, sw_val, incremental)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
-        return self
+        if first_call:
+            self._initialize(X.shape[1], hidden, X.dtype, early_stopping)
+        else:
+            self._check_architecture(hidden)
+        if early_stopping:
+            X, X_val, codes, y_val, sample_weight, sw_val = self._validation_split(
+                X, codes, sample_weight
+            )
+        self._train(X, codes, sample_weight, X_val, y_val, sw_val, incremental)
 
     def _check_architecture(self, hidden):
         fitted = [c.shape[1] for c in self.coefs_[:-1]]
@@ -512,6 +518,12 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
                 f"batch_size={self.batch_size} is larger than the {n_samples} training "
                 "rows; using one batch of all rows."
             )
+        if self.batch_size == 1 and self.batch_norm and n_samples > 1:
+            warnings.warn(
+                "batch_size=1 with batch_norm=True: a one-row batch has no batch "
+                "statistics, so every row is normalised with the running statistics, "
+                "which then never change. Use batch_size >= 2 for batch normalization."
+            )
         return min(self.batch_size, n_samples)
 
     def _train(self, X, codes, sample_weight, X_val, y_val, sw_val, incremental):
@@ -542,7 +554,6 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             config, net, adam, X, codes, sample_weight, len(self.classes_)
         )
 
-        # Work on copies; the estimator changes only when training succeeded.
         n_iter, t = self.n_iter_, self.t_
         loss_curve = list(self.loss_curve_)
         early_stopping = X_val is not None
@@ -558,11 +569,12 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         for _ in range(1 if incremental else self.max_iter):
             loss = engine.run_epoch(plan.epoch(n_iter, n_samples))
             if not math.isfinite(loss):
+                hint = "" if self.batch_norm else " or use batch_norm=True"
                 raise ValueError(
                     f"Training diverged: the loss became {loss} in epoch {n_iter + 1}. "
                     "Lower learning_rate_init, scale the features (e.g. with "
-                    "StandardScaler) or use batch_norm=True. The estimator was left "
-                    "as it was before this call."
+                    f"StandardScaler){hint}. The estimator was left as it was before "
+                    "this call."
                 )
             n_iter += 1
             t += n_samples

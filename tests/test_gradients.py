@@ -1,0 +1,82 @@
+"""The NumPy engine's gradients of the whole network agree with finite differences."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from skbn._plan import init_network
+from skbn.engines import TrainingConfig
+from skbn.engines._numpy import loss_and_gradients
+
+
+def _config(activation, dropout=0.0, alpha=0.1):
+    return TrainingConfig(
+        activation=activation, bn_momentum=0.1, bn_eps=1e-5, dropout=dropout, alpha=alpha,
+        learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+    )
+
+
+def _numeric_gradients(net, config, X, y, sw, masks, h=1e-6):
+    grads = []
+    for p in net.trainable():
+        g = np.zeros_like(p)
+        for idx in np.ndindex(p.shape):
+            old = p[idx]
+            p[idx] = old + h
+            plus = loss_and_gradients(net, config, X, y, sw, masks)[0]
+            p[idx] = old - h
+            minus = loss_and_gradients(net, config, X, y, sw, masks)[0]
+            p[idx] = old
+            g[idx] = (plus - minus) / (2 * h)
+        grads.append(g)
+    return grads
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
+@pytest.mark.parametrize("batch_norm", [True, False])
+@pytest.mark.parametrize("rows", [7, 1])
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_network_gradients_match_finite_differences(activation, batch_norm, rows, dropout, weighted):
+    rng = np.random.default_rng(42)
+    sizes = [5, 4, 3, 3]
+    net = init_network(0, sizes, activation, batch_norm, np.float64)
+    # Non-zero intercepts: a row whose units all drop out would otherwise sit
+    # exactly on ReLU's kink, where finite differences are meaningless.
+    for b in net.intercepts:
+        b += rng.normal(size=b.shape)
+    if batch_norm:  # move BN away from its identity start so every term matters
+        for arrays in (net.bn_scales, net.bn_shifts, net.bn_running_means):
+            for a in arrays:
+                a += rng.normal(size=a.shape)
+        for a in net.bn_running_vars:
+            a[:] = rng.uniform(0.5, 2, size=a.shape)
+    X = rng.normal(size=(rows, sizes[0]))
+    y = rng.integers(0, sizes[-1], size=rows)
+    sw = rng.uniform(0.1, 3, size=rows) if weighted else None
+    masks = None
+    if dropout:
+        keep = 1 - dropout
+        masks = [(rng.random((rows, w)) < keep) / keep for w in sizes[1:-1]]
+    config = _config(activation, dropout)
+
+    loss, grads, _ = loss_and_gradients(net, config, X, y, sw, masks)
+    numeric = _numeric_gradients(net, config, X, y, sw, masks)
+    assert len(grads) == len(net.trainable())
+    for analytic, expected in zip(grads, numeric):
+        assert analytic.shape == expected.shape
+        assert_allclose(analytic, expected, rtol=1e-5, atol=1e-7)
+
+
+def test_loss_is_weighted_cross_entropy_plus_scaled_penalty():
+    rng = np.random.default_rng(0)
+    net = init_network(1, [3, 4, 2], "tanh", False, np.float64)
+    X, y = rng.normal(size=(6, 3)), rng.integers(0, 2, 6)
+    sw = rng.uniform(0.5, 2, 6)
+    alpha = 0.3
+    loss, _, _ = loss_and_gradients(net, _config("tanh", alpha=alpha), X, y, sw, None)
+    logits = np.tanh(X @ net.coefs[0] + net.intercepts[0]) @ net.coefs[1] + net.intercepts[1]
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    ce = -np.log(p[np.arange(6), y])
+    penalty = sum((c**2).sum() for c in net.coefs)
+    assert loss == pytest.approx((sw @ ce + alpha / 2 * penalty) / 6, rel=1e-12)
