@@ -226,7 +226,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
     >>> from sklearn.datasets import make_classification
     >>> from skbn import BNMLPClassifier
     >>> X, y = make_classification(n_samples=200, random_state=0)
-    >>> clf = BNMLPClassifier(hidden_layer_sizes=(32,), max_iter=50,
+    >>> clf = BNMLPClassifier(hidden_layer_sizes=(32,), batch_size=32, max_iter=50,
     ...                       random_state=0).fit(X, y)
     >>> clf.predict_proba(X[:2]).shape
     (2, 2)
@@ -456,9 +456,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             # Over the classes present, as compute_class_weight requires them.
             present = np.unique(codes)
             weights = np.ones(len(self.classes_))
-            weights[present] = compute_class_weight(
-                "balanced", classes=present, y=codes
-            )
+            weights[present] = compute_class_weight("balanced", classes=present, y=codes)
             return weights
         known = set(self.classes_.tolist())
         unknown = [label for label in cw if label not in known]
@@ -646,9 +644,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
     def _logits(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=self.coefs_[0].dtype)
-        net = Network(
-            self.coefs_, self.intercepts_, *[getattr(self, name) for name in _BN_ATTRS]
-        )
+        net = Network(self.coefs_, self.intercepts_, *[getattr(self, name) for name in _BN_ATTRS])
         return predict_logits(net, X, self.activation, self.bn_eps)
 
     def predict(self, X):

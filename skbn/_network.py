@@ -6,7 +6,7 @@ Prediction never needs torch: a fitted model is plain arrays and this module.
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import expit, log_softmax
+from scipy.special import expit
 
 from ._batchnorm import fold_batchnorm
 
@@ -78,7 +78,6 @@ class Network:
         )
 
 
-
 def predict_logits(net, X, activation, eps):
     """Logits of the network in eval mode, BN folded into the linear layers."""
     act = ACTIVATIONS[activation]
@@ -98,4 +97,3 @@ def predict_logits(net, X, activation, eps):
             )
         a = act(a @ coef + intercept)
     return a @ net.coefs[-1] + net.intercepts[-1]
-

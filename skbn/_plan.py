@@ -58,7 +58,8 @@ def batch_bounds(n_samples, batch_size, merge_singleton):
     """
     starts = list(range(0, n_samples, batch_size))
     bounds = [(s, min(s + batch_size, n_samples)) for s in starts]
-    if merge_singleton and len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
+    last_rows = bounds[-1][1] - bounds[-1][0]
+    if merge_singleton and batch_size > 1 and len(bounds) > 1 and last_rows == 1:
         bounds[-2] = (bounds[-2][0], n_samples)
         bounds.pop()
     return bounds

@@ -84,7 +84,9 @@ def test_running_statistics_follow_the_momentum_formula(sequence, momentum):
     running_mean, running_var = stats(n)
     expected_mean, expected_var = stats(n)
     for x in sequence:
-        _, mean, var, _ = batchnorm_train(x, np.ones(n), np.zeros(n), running_mean, running_var, EPS)
+        _, mean, var, _ = batchnorm_train(
+            x, np.ones(n), np.zeros(n), running_mean, running_var, EPS
+        )
         update_running_stats(running_mean, running_var, mean, var, len(x), momentum)
         expected_mean = (1 - momentum) * expected_mean + momentum * x.mean(axis=0)
         expected_var = (1 - momentum) * expected_var + momentum * x.var(axis=0, ddof=1)
@@ -111,7 +113,9 @@ def test_eval_mode_is_deterministic_and_row_independent(problem, rnd):
     rnd.shuffle(order)
     assert_array_equal(batchnorm_eval(x[order], gamma, beta, mean, var, EPS), out[order])
     for i in range(len(x)):
-        assert_array_equal(batchnorm_eval(x[i : i + 1], gamma, beta, mean, var, EPS), out[i : i + 1])
+        assert_array_equal(
+            batchnorm_eval(x[i : i + 1], gamma, beta, mean, var, EPS), out[i : i + 1]
+        )
 
 
 @given(eval_problem())
@@ -188,4 +192,6 @@ def test_conventions_match_torch_batchnorm1d(momentum):
     assert_allclose(running_var, layer.running_var.numpy(), rtol=1e-12)
     x = rng.normal(size=(4, n))
     expected = layer.eval()(torch.from_numpy(x)).detach().numpy()
-    assert_allclose(batchnorm_eval(x, gamma, beta, running_mean, running_var, EPS), expected, rtol=1e-12)
+    assert_allclose(
+        batchnorm_eval(x, gamma, beta, running_mean, running_var, EPS), expected, rtol=1e-12
+    )

@@ -11,8 +11,15 @@ from skbn.engines._numpy import loss_and_gradients
 
 def _config(activation, dropout=0.0, alpha=0.1):
     return TrainingConfig(
-        activation=activation, bn_momentum=0.1, bn_eps=1e-5, dropout=dropout, alpha=alpha,
-        learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+        activation=activation,
+        bn_momentum=0.1,
+        bn_eps=1e-5,
+        dropout=dropout,
+        alpha=alpha,
+        learning_rate=1e-3,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
     )
 
 
@@ -37,7 +44,9 @@ def _numeric_gradients(net, config, X, y, sw, masks, h=1e-6):
 @pytest.mark.parametrize("rows", [7, 1])
 @pytest.mark.parametrize("dropout", [0.0, 0.3])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_network_gradients_match_finite_differences(activation, batch_norm, rows, dropout, weighted):
+def test_network_gradients_match_finite_differences(
+    activation, batch_norm, rows, dropout, weighted
+):
     rng = np.random.default_rng(42)
     sizes = [5, 4, 3, 3]
     net = init_network(0, sizes, activation, batch_norm, np.float64)

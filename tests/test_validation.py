@@ -120,7 +120,9 @@ def test_partial_fit_needs_classes_first_and_rejects_undeclared_ones():
 
 
 def test_partial_fit_rejects_balanced_class_weight():
-    with pytest.raises(ValueError, match="class_weight='balanced' is not supported by partial_fit"):
+    with pytest.raises(
+        ValueError, match="class_weight='balanced' is not supported by partial_fit"
+    ):
         clf(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
 
 

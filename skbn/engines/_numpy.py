@@ -128,7 +128,11 @@ class NumpyEngine(Engine):
             )
             for i, (mean, var) in enumerate(bn_stats):
                 update_running_stats(
-                    net.bn_running_means[i], net.bn_running_vars[i], mean, var, m,
+                    net.bn_running_means[i],
+                    net.bn_running_vars[i],
+                    mean,
+                    var,
+                    m,
                     cfg.bn_momentum,
                 )
             self._adam_step(grads)
