@@ -1,5 +1,9 @@
 import os
 
+# Lets scikit-learn's check_array_api_input run instead of skipping; it must be
+# set before SciPy is first imported.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 from hypothesis import HealthCheck, settings
 
 # CI runs derandomized so a run can never be flaky; locally, explore.
