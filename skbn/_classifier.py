@@ -143,8 +143,16 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         Epochs without improvement tolerated before stopping.
 
     backend : {'auto', 'numpy', 'torch'}, default='auto'
-        The engine that does the arithmetic of training. Prediction always
-        runs in NumPy.
+        The engine that does the arithmetic of training: ``'auto'`` uses
+        torch when it is installed and NumPy otherwise. Both walk the same
+        planned path, so the choice changes speed, not results (beyond
+        floating-point rounding). Prediction always runs in NumPy.
+
+    device : str or torch.device, default='cpu'
+        Where the torch engine trains (``'cpu'``, ``'cuda'``, ``'cuda:1'``,
+        ...). An unavailable device is a ``ValueError``; a device other than
+        the CPU with the NumPy engine too. The fitted state always comes back
+        to NumPy arrays.
 
     Attributes
     ----------
@@ -260,6 +268,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "backend": [StrOptions({"auto", "numpy", "torch"})],
+        "device": "no_validation",  # a str or a torch.device, checked by the engine
     }
 
     def __init__(
@@ -288,6 +297,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         epsilon=1e-8,
         n_iter_no_change=10,
         backend="auto",
+        device="cpu",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -312,6 +322,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.backend = backend
+        self.device = device
 
     # ------------------------------------------------------------------ fit
 
@@ -548,7 +559,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         # partial_fit continues Adam; fit (warm start or not) starts it afresh.
         adam = self._adam if incremental and self._adam is not None else None
         adam = adam.copy() if adam else AdamState.zeros_like(net.trainable())
-        engine = get_engine(self.backend)(
+        engine = get_engine(self.backend, self.device)(
             config, net, adam, X, codes, sample_weight, len(self.classes_)
         )
 

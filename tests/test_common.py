@@ -5,12 +5,24 @@ from imblearn.utils.estimator_checks import (
 )
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import importlib.util
+
 from skbn import BNMLPClassifier
+
+BACKENDS = ["numpy"] + (["torch"] if importlib.util.find_spec("torch") else [])
 
 # Small and quick, but able to learn the checks' toy problems: some of them
 # have 100 rows, one batch per epoch, hence the larger step.
 ESTIMATORS = [
-    BNMLPClassifier((16,), learning_rate_init=1e-2, max_iter=200, batch_norm=bn, random_state=0)
+    BNMLPClassifier(
+        (16,),
+        learning_rate_init=1e-2,
+        max_iter=200,
+        batch_norm=bn,
+        backend=backend,
+        random_state=0,
+    )
+    for backend in BACKENDS
     for bn in (True, False)
 ]
 

@@ -1,0 +1,228 @@
+"""The torch engine walks the NumPy engine's path: parity, devices, imports."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_classification
+from sklearn.model_selection import GridSearchCV
+
+from skbn import BNMLPClassifier
+
+torch = pytest.importorskip("torch")
+
+# Tolerances of the parity test: float64 agrees to rounding; float32 within
+# rtol 1e-4 (largest relative difference seen over the examples: ~5e-6).
+TOL = {np.float64: {"rtol": 1e-9, "atol": 1e-12}, np.float32: {"rtol": 1e-4, "atol": 1e-6}}
+STATE = (
+    "coefs_",
+    "intercepts_",
+    "bn_scales_",
+    "bn_shifts_",
+    "bn_running_means_",
+    "bn_running_vars_",
+)
+
+
+def assert_same_state(a, b, **tol):
+    for name in STATE:
+        for u, v in zip(getattr(a, name), getattr(b, name), strict=True):
+            assert_allclose(u, v, **tol, err_msg=name)
+
+
+@st.composite
+def problems(draw):
+    n_classes = draw(st.integers(2, 4))
+    batch_size = draw(st.integers(2, 16))
+    n_batches = draw(st.integers(1, 4))
+    n = batch_size * n_batches + draw(st.sampled_from([0, 1, 2]))  # remainders of 1 too
+    n = max(n, 4 * n_classes)
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, draw(st.integers(2, 6))))
+    y = np.arange(n) % n_classes
+    rng.shuffle(y)
+    X[:, 0] += y  # something to learn
+    class_weight = draw(st.sampled_from([None, "balanced", "dict"]))
+    if class_weight == "dict":
+        class_weight = {c: float(rng.uniform(0.2, 3)) for c in range(n_classes)}
+    params = dict(
+        hidden_layer_sizes=tuple(draw(st.lists(st.integers(2, 8), min_size=1, max_size=3))),
+        activation=draw(st.sampled_from(["relu", "tanh", "logistic", "identity"])),
+        batch_norm=draw(st.booleans()),
+        class_weight=class_weight,
+        dropout=draw(st.sampled_from([0.0, 0.3])),
+        alpha=draw(st.sampled_from([0.0, 1e-3])),
+        batch_size=batch_size,
+        early_stopping=draw(st.booleans()),
+        validation_fraction=0.25,
+        learning_rate_init=draw(st.sampled_from([1e-3, 1e-2])),
+        max_iter=3,
+        random_state=seed,
+    )
+    sample_weight = rng.uniform(0.1, 2, n) if draw(st.booleans()) else None
+    return X, y, sample_weight, params
+
+
+@settings(max_examples=40)
+@given(problems(), st.sampled_from([np.float64, np.float32]))
+def test_torch_and_numpy_engines_reach_the_same_state(problem, dtype):
+    X, y, sample_weight, params = problem
+    X = X.astype(dtype)
+    fitted = {
+        backend: BNMLPClassifier(backend=backend, **params).fit(X, y, sample_weight=sample_weight)
+        for backend in ("numpy", "torch")
+    }
+    assert_same_state(fitted["numpy"], fitted["torch"], **TOL[dtype])
+    assert fitted["numpy"].n_iter_ == fitted["torch"].n_iter_
+    assert_allclose(fitted["numpy"].loss_curve_, fitted["torch"].loss_curve_, rtol=1e-5)
+    if dtype is np.float64:
+        assert_array_equal(fitted["numpy"].predict(X), fitted["torch"].predict(X))
+
+
+X, y = make_classification(
+    n_samples=150, n_features=6, n_informative=4, n_classes=3, random_state=0
+)
+
+
+def clf(**params):
+    params = {
+        "hidden_layer_sizes": (16, 8),
+        "max_iter": 4,
+        "batch_size": 32,
+        "tol": 0.0,
+        "random_state": 0,
+        **params,
+    }
+    return BNMLPClassifier(**params)
+
+
+def test_auto_uses_torch_when_installed(monkeypatch):
+    import skbn.engines._torch as torch_engine
+
+    calls = []
+    original = torch_engine.TorchEngine.run_epoch
+    monkeypatch.setattr(
+        torch_engine.TorchEngine,
+        "run_epoch",
+        lambda self, plan: calls.append(1) or original(self, plan),
+    )
+    clf().fit(X, y)
+    assert len(calls) == 4
+
+
+def test_torch_engine_is_bitwise_reproducible():
+    a = clf(backend="torch", dropout=0.2).fit(X.astype(np.float32), y)
+    b = clf(backend="torch", dropout=0.2).fit(X.astype(np.float32), y)
+    for name in STATE:
+        for u, v in zip(getattr(a, name), getattr(b, name)):
+            assert_array_equal(u, v)
+
+
+@pytest.mark.parametrize("first, second", [("numpy", "torch"), ("torch", "numpy")])
+def test_partial_fit_continues_the_same_path_across_engines(first, second):
+    reference = clf(backend=first, dropout=0.2)
+    switched = clf(backend=first, dropout=0.2)
+    for model in (reference, switched):
+        model.partial_fit(X, y, classes=[0, 1, 2])
+        model.partial_fit(X, y)
+    switched.set_params(backend=second)
+    for _ in range(2):
+        reference.partial_fit(X, y)
+        switched.partial_fit(X, y)
+    assert_same_state(reference, switched, rtol=1e-9, atol=1e-12)
+    assert reference.n_iter_ == switched.n_iter_ == 4
+
+
+def test_warm_start_on_the_torch_engine_matches_numpy():
+    models = {b: clf(backend=b, warm_start=True) for b in ("numpy", "torch")}
+    for model in models.values():
+        model.fit(X, y)
+        model.fit(X, y)
+        assert model.n_iter_ == 8
+    assert_same_state(models["numpy"], models["torch"], rtol=1e-9, atol=1e-12)
+
+
+def test_fitted_state_is_numpy_and_prediction_needs_no_torch():
+    model = clf(backend="torch").fit(X, y)
+    arrays = [a for name in STATE for a in getattr(model, name)]
+    assert all(type(a) is np.ndarray for a in arrays)
+    assert not any(isinstance(v, torch.Tensor) for v in vars(model).values())
+
+
+def test_unavailable_devices_are_clear_errors():
+    with pytest.raises(ValueError, match="not a torch device"):
+        clf(backend="torch", device="nonsense").fit(X, y)
+    with pytest.raises(ValueError, match="needs the torch backend"):
+        clf(backend="numpy", device="cuda").fit(X, y)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="torch finds no CUDA device"):
+            clf(backend="torch", device="cuda").fit(X, y)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_matches_cpu():
+    cpu = clf(backend="torch").fit(X, y)
+    gpu = clf(backend="torch", device="cuda").fit(X, y)
+    assert_same_state(cpu, gpu, rtol=1e-7, atol=1e-9)
+
+
+def test_grid_search_in_parallel_on_the_torch_engine():
+    grid = {"batch_norm": [True, False], "class_weight": [None, "balanced"]}
+    search = GridSearchCV(clf(backend="torch"), grid, cv=3, n_jobs=2, error_score="raise")
+    search.fit(X, y)
+    sequential = GridSearchCV(clf(backend="torch"), grid, cv=3, n_jobs=1).fit(X, y)
+    assert_allclose(
+        search.cv_results_["mean_test_score"], sequential.cv_results_["mean_test_score"]
+    )
+
+
+BLOCK_TORCH = """
+import importlib.abc, sys
+class _BlockTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "torch":
+            raise ImportError("torch is blocked for this test")
+sys.meta_path.insert(0, _BlockTorch())
+"""
+
+
+def _run(code):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+def test_numpy_backend_never_imports_torch():
+    code = """
+import sys
+import skbn
+assert "torch" not in sys.modules, "import skbn imported torch"
+from sklearn.datasets import make_classification
+X, y = make_classification(random_state=0)
+skbn.BNMLPClassifier(max_iter=2, backend="numpy").fit(X, y).predict(X)
+assert "torch" not in sys.modules, "backend='numpy' imported torch"
+"""
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+
+
+def test_without_torch_auto_falls_back_and_torch_says_how_to_install():
+    code = (
+        BLOCK_TORCH
+        + """
+import skbn
+from sklearn.datasets import make_classification
+X, y = make_classification(random_state=0)
+skbn.BNMLPClassifier(max_iter=2).fit(X, y)  # auto -> NumPy
+try:
+    skbn.BNMLPClassifier(max_iter=2, backend="torch").fit(X, y)
+except ImportError as exc:
+    print(exc)
+"""
+    )
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    assert "pip install skbn[torch]" in result.stdout
