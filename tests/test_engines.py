@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification
@@ -15,9 +15,22 @@ from skbn import BNMLPClassifier
 
 torch = pytest.importorskip("torch")
 
-# Tolerances of the parity test: float64 agrees to rounding; float32 within
-# rtol 1e-4 (largest relative difference seen over the examples: ~5e-6).
-TOL = {np.float64: {"rtol": 1e-9, "atol": 1e-12}, np.float32: {"rtol": 1e-4, "atol": 1e-6}}
+# Parity tolerances, with an absolute term in units of one Adam step (lr).
+# float64: rtol 1e-6 + 1e-5 steps; the largest difference measured over 800
+# draws was 1.3e-6 steps (rounding, amplified by Adam). Batches of 2 rows are
+# left out: BN maps any two distinct rows to about +-1, so the gradient that
+# reaches earlier layers is of the order of eps and of rounding, in either
+# dtype, and Adam turns it into full steps (0.6 steps apart seen in float64).
+# float32: within rtol 1e-4 plus 1e-3 of one Adam step
+# (1e-3 * lr) for parameters near 0. float32 is checked on well-conditioned
+# configurations only (batches of >= 8 rows, a non-identity activation): with
+# tiny batches or an identity network BN's input gradients cancel almost
+# exactly, Adam turns the float32 rounding noise into full steps, and the NumPy
+# engine in float32 then moves as far from its own float64 result as from the
+# torch engine (measured: up to ~7 Adam steps either way), so there is no
+# float32 answer to agree on. float64 covers those configurations.
+TOL = {np.float64: {"rtol": 1e-6, "atol": 1e-5}, np.float32: {"rtol": 1e-4, "atol": 1e-3}}
+ACTIVATIONS = ["relu", "tanh", "logistic", "identity"]
 STATE = (
     "coefs_",
     "intercepts_",
@@ -35,9 +48,9 @@ def assert_same_state(a, b, **tol):
 
 
 @st.composite
-def problems(draw):
+def problems(draw, min_batch=2, activations=ACTIVATIONS):
     n_classes = draw(st.integers(2, 4))
-    batch_size = draw(st.integers(2, 16))
+    batch_size = draw(st.integers(min_batch, 16))
     n_batches = draw(st.integers(1, 4))
     n = batch_size * n_batches + draw(st.sampled_from([0, 1, 2]))  # remainders of 1 too
     n = max(n, 4 * n_classes)
@@ -52,7 +65,7 @@ def problems(draw):
         class_weight = {c: float(rng.uniform(0.2, 3)) for c in range(n_classes)}
     params = dict(
         hidden_layer_sizes=tuple(draw(st.lists(st.integers(2, 8), min_size=1, max_size=3))),
-        activation=draw(st.sampled_from(["relu", "tanh", "logistic", "identity"])),
+        activation=draw(st.sampled_from(activations)),
         batch_norm=draw(st.booleans()),
         class_weight=class_weight,
         dropout=draw(st.sampled_from([0.0, 0.3])),
@@ -68,20 +81,36 @@ def problems(draw):
     return X, y, sample_weight, params
 
 
-@settings(max_examples=40)
-@given(problems(), st.sampled_from([np.float64, np.float32]))
-def test_torch_and_numpy_engines_reach_the_same_state(problem, dtype):
+def check_parity(problem, dtype):
     X, y, sample_weight, params = problem
     X = X.astype(dtype)
     fitted = {
         backend: BNMLPClassifier(backend=backend, **params).fit(X, y, sample_weight=sample_weight)
         for backend in ("numpy", "torch")
     }
-    assert_same_state(fitted["numpy"], fitted["torch"], **TOL[dtype])
+    # Early stopping keeps the epoch with the best validation accuracy, a
+    # discrete choice: in float32 one validation row on the decision boundary
+    # can flip it, and the kept states are then whole epochs apart.
+    scores = [fitted[b].validation_scores_ for b in ("numpy", "torch")]
+    assume(dtype is np.float64 or scores[0] == scores[1])
+    tol = dict(TOL[dtype])
+    tol["atol"] *= params["learning_rate_init"]  # in units of one Adam step
+    assert_same_state(fitted["numpy"], fitted["torch"], **tol)
     assert fitted["numpy"].n_iter_ == fitted["torch"].n_iter_
     assert_allclose(fitted["numpy"].loss_curve_, fitted["torch"].loss_curve_, rtol=1e-5)
-    if dtype is np.float64:
-        assert_array_equal(fitted["numpy"].predict(X), fitted["torch"].predict(X))
+    assert_array_equal(fitted["numpy"].predict(X), fitted["torch"].predict(X))
+
+
+@settings(max_examples=40)
+@given(problems(min_batch=3))
+def test_engines_reach_the_same_state_in_float64(problem):
+    check_parity(problem, np.float64)
+
+
+@settings(max_examples=40)
+@given(problems(min_batch=8, activations=["relu", "tanh", "logistic"]))
+def test_engines_reach_the_same_state_in_float32(problem):
+    check_parity(problem, np.float32)
 
 
 X, y = make_classification(
