@@ -1,4 +1,4 @@
-"""Fit time per epoch of the NumPy engine against scikit-learn's MLPClassifier.
+"""Fit time per epoch of skbn's engines against scikit-learn's MLPClassifier.
 
 The contenders run in one process, interleaved round by round, and the table
 reports medians, min-max and ratios to MLPClassifier from the same run.
@@ -7,9 +7,11 @@ reports medians, min-max and ratios to MLPClassifier from the same run.
 """
 
 import argparse
+import importlib.util
 import json
 import time
 import warnings
+from functools import partial
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -27,11 +29,17 @@ def contenders(hidden, batch_size, epochs):
         "n_iter_no_change": epochs + 1,
         "random_state": 0,
     }
-    return {
+    models = {
         "sklearn MLPClassifier": lambda: MLPClassifier(solver="adam", **common),
         "skbn numpy, BN on": lambda: BNMLPClassifier(batch_norm=True, backend="numpy", **common),
         "skbn numpy, BN off": lambda: BNMLPClassifier(batch_norm=False, backend="numpy", **common),
     }
+    if importlib.util.find_spec("torch"):
+        for bn, label in ((True, "on"), (False, "off")):
+            models[f"skbn torch, BN {label}"] = partial(
+                BNMLPClassifier, batch_norm=bn, backend="torch", **common
+            )
+    return models
 
 
 def run(n_samples, n_features, hidden, batch_size, epochs, rounds):
