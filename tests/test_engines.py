@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pytest
+from _torchless import BLOCK_TORCH
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
@@ -208,16 +209,6 @@ def test_grid_search_in_parallel_on_the_torch_engine():
     assert_allclose(
         search.cv_results_["mean_test_score"], sequential.cv_results_["mean_test_score"]
     )
-
-
-BLOCK_TORCH = """
-import importlib.abc, sys
-class _BlockTorch(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] == "torch":
-            raise ImportError("torch is blocked for this test")
-sys.meta_path.insert(0, _BlockTorch())
-"""
 
 
 def _run(code):

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _torchless import BLOCK_TORCH
 from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
@@ -121,22 +122,6 @@ def test_fit_equals_the_same_number_of_partial_fit_calls():
         stepped.partial_fit(X, y, classes=np.unique(y))
     assert_same_model(fitted, stepped)
     assert (stepped.n_iter_, stepped.t_) == (4, 4 * len(X))
-
-
-# Makes "import torch" fail in a subprocess, as on a machine without torch.
-BLOCK_TORCH = """
-import importlib.abc, sys
-class _BlockTorch(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] == "torch":
-            raise ImportError("torch is blocked for this test")
-sys.meta_path.insert(0, _BlockTorch())
-try:
-    import torch
-    raise SystemExit("torch was importable")
-except ImportError:
-    pass
-"""
 
 
 def test_pickle_round_trip_and_prediction_without_torch(tmp_path):

@@ -6,6 +6,8 @@ them; the only host-to-device traffic inside an epoch is what the plan
 supplies (the epoch's row order and, with dropout, the masks).
 """
 
+import functools
+
 import torch
 import torch.nn.functional as F
 
@@ -35,19 +37,24 @@ def resolve_device(device):
     return dev
 
 
+@functools.cache
+def _fused_adam_available():
+    """The fused kernel updates every parameter in one call (CPU since torch 2.4);
+    foreach is the portable fallback. Both follow the documented Adam maths."""
+    try:
+        torch.optim.Adam([torch.zeros(1, requires_grad=True)], fused=True)
+    except (RuntimeError, TypeError):
+        return False
+    return True
+
+
 def _adam_kwargs(config):
     kwargs = {
         "lr": config.learning_rate,
         "betas": (config.beta_1, config.beta_2),
         "eps": config.epsilon,
     }
-    # The fused kernel updates every parameter in one call (CPU since torch 2.4);
-    # foreach is the portable fallback. Both follow the documented Adam maths.
-    try:
-        torch.optim.Adam([torch.zeros(1, requires_grad=True)], fused=True)
-        kwargs["fused"] = True
-    except (RuntimeError, TypeError):
-        kwargs["foreach"] = True
+    kwargs["fused" if _fused_adam_available() else "foreach"] = True
     return kwargs
 
 
