@@ -1,5 +1,6 @@
 """The estimator: validation, fitted state and prediction."""
 
+import copy
 import math
 import warnings
 from numbers import Integral, Real
@@ -8,6 +9,7 @@ import numpy as np
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -74,13 +76,19 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         Probability of zeroing a hidden unit after its activation during
         training (inverted dropout: kept units are scaled by ``1 / (1 - p)``).
 
-    class_weight : dict, 'balanced' or None, default=None
+    class_weight : dict, 'balanced', callable or None, default=None
         Weight of each class in the loss. ``'balanced'`` uses
         ``n_samples / (n_classes * np.bincount(y))`` as computed by
         :func:`sklearn.utils.class_weight.compute_class_weight`; a dict maps
         labels to weights (labels it omits get 1; a label that is not a class
-        is an error). Multiplied with ``sample_weight``. Not available with
-        ``'balanced'`` in :meth:`partial_fit`, which sees one chunk at a time.
+        is an error). A callable is called with the training labels ``y`` of
+        each fit and returns such a dict, so weights that depend on the class
+        counts are recomputed on each cross-validation fold: for the
+        effective-number weights of Cui et al. (2019), pass
+        ``functools.partial(skbn.effective_number_weights, beta=0.999)``
+        (also as a value in a ``GridSearchCV`` grid). Multiplied with
+        ``sample_weight``. ``'balanced'`` and callables are not available in
+        :meth:`partial_fit`, which sees one chunk at a time.
 
     alpha : float >= 0, default=1e-4
         Strength of the L2 penalty on the weights (not on intercepts or BN
@@ -104,7 +112,29 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         Maximum number of epochs (passes over the training data).
 
     shuffle : bool, default=True
-        Whether to shuffle the rows at each epoch.
+        Whether to shuffle the rows at each epoch (within each class for
+        ``batch_sampler='stratified'``; ``'balanced'`` always draws at random).
+
+    batch_sampler : {'random', 'stratified', 'balanced'}, default='random'
+        How the rows of an epoch are cut into mini-batches.
+
+        - ``'random'``: a shuffle of the rows, cut into consecutive batches.
+        - ``'stratified'``: every batch keeps the class proportions of the
+          training set as closely as integer counts allow (each count is the
+          floor or ceiling of its share, rarely one row beyond); a class
+          whose share of a batch is at least one row is never missing from it.
+        - ``'balanced'``: each batch holds the classes in equal numbers, rows
+          drawn with replacement within their class; an epoch keeps
+          ``ceil(n_samples / batch_size)`` batches, so minority rows repeat
+          and majority rows are skipped at random.
+
+        With BN, the batches decide what the running statistics estimate:
+        under ``'balanced'`` they estimate the mean and variance of the
+        class-balanced mixture, not of the data. Predictions are normalised
+        with those statistics, which matches what the network was trained
+        on, and the model behaves as if trained on a balanced set (its
+        probabilities reflect equal class priors, like after oversampling).
+        ``'random'`` and ``'stratified'`` estimate the data's statistics.
 
     random_state : int, RandomState instance or None, default=None
         Decides the initial weights, the row order of each epoch, the
@@ -113,7 +143,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
 
     tol : float >= 0, default=1e-4
         Training stops when the loss (or, with ``early_stopping``, the
-        validation accuracy) has not improved by at least ``tol`` for
+        validation score) has not improved by at least ``tol`` for
         ``n_iter_no_change`` consecutive epochs.
 
     verbose : int, default=0
@@ -125,9 +155,33 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
 
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` of the training data,
-        stop when its accuracy (weighted by the class and sample weights)
+        stop when its ``scoring`` (weighted by the class and sample weights)
         stops improving and keep the weights of the best epoch.
         Ignored by :meth:`partial_fit`.
+
+    scoring : 'loss', str or callable, default='loss'
+        The validation score of early stopping (higher is better).
+        ``'loss'`` is minus the weighted mean cross-entropy on the held-out
+        rows (the training objective without the penalty); any other value is
+        a scikit-learn scorer name (``'balanced_accuracy'``,
+        ``'average_precision'``, ...) or a callable
+        ``scorer(estimator, X, y, sample_weight=None)``. Scorers see the
+        model's predictions, ``logit_adjustment`` included. Ignored without
+        ``early_stopping``.
+
+    logit_adjustment : float >= 0, default=0.0
+        Post-hoc logit adjustment (Menon et al., 2021): at predict time
+        ``tau * log(class_prior_)`` is subtracted from the logits, which
+        favours rare classes; ``tau = 1`` turns the posterior of the training
+        prior into that of a balanced prior. ``predict_proba`` returns the
+        adjusted probabilities, ``softmax(logits - tau * log(prior))``, i.e.
+        the unadjusted ones times ``prior ** -tau``, renormalised: they are
+        no longer calibrated for the training prior. With two classes it is
+        a shift of the decision threshold, so ranking metrics (ROC-AUC,
+        average precision) do not change. Training is unaffected, so it can
+        be changed with ``set_params`` after fitting. It corrects the same
+        bias as class weights and balanced batches; combining them
+        over-corrects.
 
     validation_fraction : float in (0, 1), default=0.1
         Share of the training data held out for early stopping.
@@ -195,11 +249,21 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
     best_loss_ : float or None
         Lowest training loss reached; None with ``early_stopping``.
 
+    class_prior_ : ndarray of shape (n_classes,)
+        Share of each class in the training labels, weighted by
+        ``sample_weight`` (not by ``class_weight``), as used by
+        ``logit_adjustment``; accumulated over :meth:`partial_fit` calls.
+
     validation_scores_ : list of float or None
-        Validation accuracy of each epoch with ``early_stopping``, else None.
+        Validation score (see ``scoring``) of each epoch with
+        ``early_stopping``, else None.
 
     best_validation_score_ : float or None
-        Best validation accuracy with ``early_stopping``, else None.
+        Best validation score with ``early_stopping``, else None.
+
+    validation_recall_per_class_ : list of ndarray or None
+        With ``early_stopping``, the recall of each class (in the order of
+        ``classes_``) on the validation rows, one array per epoch; else None.
 
     n_layers_ : int
         Number of layers, input and output included.
@@ -251,18 +315,21 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         "bn_momentum": [Interval(Real, 0, 1, closed="both")],
         "bn_eps": [Interval(Real, 0, None, closed="neither")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "class_weight": [dict, StrOptions({"balanced"}), callable, None],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
+        "batch_sampler": [StrOptions({"random", "stratified", "balanced"})],
         "random_state": ["random_state"],
         "tol": [Interval(Real, 0, None, closed="left")],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "scoring": [str, callable],
+        "logit_adjustment": [Interval(Real, 0, None, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
@@ -286,12 +353,15 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         learning_rate_init=1e-3,
         max_iter=200,
         shuffle=True,
+        batch_sampler="random",
         random_state=None,
         tol=1e-4,
         verbose=0,
         warm_start=False,
         early_stopping=False,
         validation_fraction=0.1,
+        scoring="loss",
+        logit_adjustment=0.0,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
@@ -311,12 +381,15 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
         self.shuffle = shuffle
+        self.batch_sampler = batch_sampler
         self.random_state = random_state
         self.tol = tol
         self.verbose = verbose
         self.warm_start = warm_start
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.scoring = scoring
+        self.logit_adjustment = logit_adjustment
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -368,12 +441,13 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         self : BNMLPClassifier
             The updated estimator.
         """
-        if self.class_weight == "balanced":
+        if self.class_weight == "balanced" or callable(self.class_weight):
             raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit, which sees "
-                "one chunk of data at a time. Compute the weights over all the data "
-                "with sklearn.utils.class_weight.compute_class_weight('balanced', "
-                "classes=classes, y=y) and pass them as a dict."
+                f"class_weight={self.class_weight!r} is not supported by partial_fit, "
+                "which sees one chunk of data at a time and would weight each chunk "
+                "differently. Compute the weights over all the data (e.g. with "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y)) and pass them as a dict."
             )
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
@@ -405,7 +479,13 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         if first_call and not incremental:
             self.classes_ = unique_labels(y)
         codes = self._encode(y, check_warm_start=not first_call and not incremental)
-        sample_weight = self._effective_weights(sample_weight, X, codes, incremental)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        self._update_class_prior(codes, sample_weight, reset=not incremental or first_call)
+        sample_weight = self._effective_weights(sample_weight, y, codes, X.dtype)
+        scorer = self._validation_scorer() if self.early_stopping and not incremental else None
 
         X_val = y_val = sw_val = None
         early_stopping = self.early_stopping and not incremental
@@ -417,7 +497,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             X, X_val, codes, y_val, sample_weight, sw_val = self._validation_split(
                 X, codes, sample_weight
             )
-        self._train(X, codes, sample_weight, X_val, y_val, sw_val, incremental)
+        self._train(X, codes, sample_weight, X_val, y_val, sw_val, incremental, scorer)
 
     def _check_architecture(self, hidden):
         fitted = [c.shape[1] for c in self.coefs_[:-1]]
@@ -458,12 +538,19 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             )
         return np.searchsorted(self.classes_, y)
 
-    def _class_weights(self, codes):
+    def _class_weights(self, y, codes):
         """Weight of each class, as an array aligned with ``classes_``."""
         cw = self.class_weight
         if cw is None:
             return None
-        if cw == "balanced":
+        if callable(cw):
+            cw = cw(y)
+            if not isinstance(cw, dict):
+                raise TypeError(
+                    f"class_weight={self.class_weight!r} returned {type(cw).__name__}; "
+                    "a callable class_weight must return a dict of class -> weight."
+                )
+        elif cw == "balanced":
             # Over the classes present, as compute_class_weight requires them.
             present = np.unique(codes)
             weights = np.ones(len(self.classes_))
@@ -478,17 +565,33 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             )
         return np.array([cw.get(label, 1.0) for label in self.classes_.tolist()])
 
-    def _effective_weights(self, sample_weight, X, codes, incremental):
+    def _effective_weights(self, sample_weight, y, codes, dtype):
         """Class weight times sample weight per row, or None if all are one."""
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
-        cw = self._class_weights(codes)
+        cw = self._class_weights(y, codes)
         if cw is None:
             return sample_weight
-        cw = cw.astype(X.dtype)[codes]
+        if not np.all(np.isfinite(cw)) or np.any(cw < 0):
+            raise ValueError(f"class weights must be finite and non-negative, got {cw}.")
+        cw = cw.astype(dtype)[codes]
         return cw if sample_weight is None else cw * sample_weight
+
+    def _update_class_prior(self, codes, sample_weight, reset):
+        counts = np.bincount(codes, weights=sample_weight, minlength=len(self.classes_))
+        if not reset:
+            counts = counts + self._class_totals
+        self._class_totals = counts
+        self.class_prior_ = counts / counts.sum()
+
+    def _validation_scorer(self):
+        if self.scoring == "loss":
+            return None
+        try:
+            return check_scoring(self, scoring=self.scoring)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"scoring={self.scoring!r} is neither 'loss' nor a valid scikit-learn "
+                f"scorer: {exc}"
+            ) from None
 
     def _initialize(self, n_features, hidden, dtype, early_stopping):
         self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
@@ -504,6 +607,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         self.loss_curve_ = []
         self.best_loss_ = None if early_stopping else np.inf
         self.validation_scores_ = [] if early_stopping else None
+        self.validation_recall_per_class_ = [] if early_stopping else None
         self.best_validation_score_ = -np.inf if early_stopping else None
         self._no_improvement_count = 0
 
@@ -535,7 +639,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             )
         return min(self.batch_size, n_samples)
 
-    def _train(self, X, codes, sample_weight, X_val, y_val, sw_val, incremental):
+    def _train(self, X, codes, sample_weight, X_val, y_val, sw_val, incremental, scorer):
         n_samples = X.shape[0]
         config = TrainingConfig(
             activation=self.activation,
@@ -554,6 +658,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             shuffle=self.shuffle,
             merge_singleton=self.batch_norm,
             dropout=config.dropout,
+            batch_sampler=self.batch_sampler,
         )
         net = self._get_network()
         # partial_fit continues Adam; fit (warm start or not) starts it afresh.
@@ -570,13 +675,14 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             self._no_improvement_count = 0
             if early_stopping:
                 self.validation_scores_ = list(self.validation_scores_ or [])
+                self.validation_recall_per_class_ = list(self.validation_recall_per_class_ or [])
                 self.best_validation_score_ = -np.inf
             else:
                 self.best_loss_ = np.inf
         best_net = None
         converged = False
         for _ in range(1 if incremental else self.max_iter):
-            loss = engine.run_epoch(plan.epoch(n_iter, n_samples))
+            loss = engine.run_epoch(plan.epoch(n_iter, codes))
             if not math.isfinite(loss):
                 hint = "" if self.batch_norm else " or use batch_norm=True"
                 raise ValueError(
@@ -592,8 +698,9 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
                 print(f"Iteration {n_iter}, loss = {loss:.8f}")
             if early_stopping:
                 current, _ = engine.export()
-                score = self._accuracy(current, X_val, y_val, sw_val)
+                score, recall = self._validation_score(current, scorer, X_val, y_val, sw_val)
                 self.validation_scores_.append(score)
+                self.validation_recall_per_class_.append(recall)
                 if self.verbose:
                     print(f"Validation score: {score:.6f}")
                 if score > self.best_validation_score_:
@@ -631,9 +738,26 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
             )
 
-    def _accuracy(self, net, X, codes, sample_weight):
-        pred = np.argmax(predict_logits(net, X, self.activation, self.bn_eps), axis=1)
-        return float(np.average(pred == codes, weights=sample_weight))
+    def _validation_score(self, net, scorer, X, codes, sample_weight):
+        """The early-stopping score of ``net`` and its recall of each class."""
+        logits = predict_logits(net, X, self.activation, self.bn_eps)
+        pred = np.argmax(self._adjust(logits), axis=1)
+        recall = np.full(len(self.classes_), np.nan)
+        for k in np.unique(codes):
+            rows = codes == k
+            w = None if sample_weight is None else sample_weight[rows]
+            recall[k] = np.average(pred[rows] == k, weights=w)
+        if scorer is None:  # minus the weighted mean cross-entropy
+            ce = -log_softmax(logits, axis=1)[np.arange(len(codes)), codes]
+            return -float(np.average(ce, weights=sample_weight)), recall
+        # Scorers call predict/predict_proba: give them a copy holding `net`.
+        model = copy.copy(self)
+        model._set_network(net)
+        model.__dict__.pop("feature_names_in_", None)  # X is an array by now
+        labels = self.classes_[codes]
+        if sample_weight is None:
+            return float(scorer(model, X, labels)), recall
+        return float(scorer(model, X, labels, sample_weight=sample_weight)), recall
 
     def _get_network(self):
         return Network(
@@ -656,7 +780,17 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=self.coefs_[0].dtype)
         net = Network(self.coefs_, self.intercepts_, *[getattr(self, name) for name in _BN_ATTRS])
-        return predict_logits(net, X, self.activation, self.bn_eps)
+        return self._adjust(predict_logits(net, X, self.activation, self.bn_eps))
+
+    def _adjust(self, logits):
+        """Subtract ``logit_adjustment * log(class_prior_)`` (Menon et al., 2021)."""
+        tau = self.logit_adjustment
+        if not tau:
+            return logits
+        prior = self.class_prior_
+        # A declared class never seen in training counts as the rarest seen one.
+        prior = np.where(prior > 0, prior, prior[prior > 0].min())
+        return logits - (tau * np.log(prior)).astype(logits.dtype)
 
     def predict(self, X):
         """Predict the class of each row of ``X``.

@@ -1,7 +1,8 @@
 """Everything random about training, decided once in NumPy from ``random_state``.
 
-Initial weights, the order of the rows in each epoch, the batch boundaries and
-the dropout masks come from here, never from an engine. Every engine therefore
+Initial weights, the rows of each batch of each epoch (drawn by the batch
+sampler of :mod:`skbn._batch_sampling`), the batch boundaries and the dropout
+masks come from here, never from an engine. Every engine therefore
 walks the same path and the engines can be tested against each other.
 
 Random streams are keyed by ``(seed, purpose, epoch)``, so epoch ``k`` of a fit
@@ -13,11 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._batch_sampling import BATCH_SAMPLERS
 from ._network import Network
 
 __all__ = ["EpochPlan", "TrainingPlan", "batch_bounds", "init_network"]
 
-_INIT, _SHUFFLE, _DROPOUT = 0, 1, 2
+_INIT, _SHUFFLE, _DROPOUT = 0, 1, 2  # the shuffle stream also draws class-aware batches
 
 
 def _stream(seed, purpose, epoch=0):
@@ -69,7 +71,9 @@ def batch_bounds(n_samples, batch_size, merge_singleton):
 class EpochPlan:
     """The rows of one epoch and how they are cut into batches."""
 
-    order: np.ndarray  # row indices, a permutation of range(n_samples)
+    # Row indices, one per row of the epoch: a permutation of range(n_samples),
+    # except for 'balanced' batches, which draw rows with replacement.
+    order: np.ndarray
     bounds: list  # (start, stop) into ``order`` for each batch
     dropout_rng: np.random.Generator | None
 
@@ -97,12 +101,18 @@ class TrainingPlan:
     shuffle: bool
     merge_singleton: bool
     dropout: float
+    batch_sampler: str = "random"
 
-    def epoch(self, epoch, n_samples):
-        if self.shuffle:
-            order = _stream(self.seed, _SHUFFLE, epoch).permutation(n_samples)
-        else:
-            order = np.arange(n_samples)
+    def epoch(self, epoch, codes):
+        """The :class:`EpochPlan` of epoch ``epoch`` over rows of class ``codes``.
+
+        ``shuffle=False`` keeps the rows in their order for ``'random'`` and
+        within each class for ``'stratified'``; ``'balanced'`` always draws.
+        """
+        n_samples = len(codes)
         bounds = batch_bounds(n_samples, self.batch_size, self.merge_singleton)
+        random = self.shuffle or self.batch_sampler == "balanced"
+        rng = _stream(self.seed, _SHUFFLE, epoch) if random else None
+        order = BATCH_SAMPLERS[self.batch_sampler](codes, bounds, rng)
         rng = _stream(self.seed, _DROPOUT, epoch) if self.dropout > 0 else None
         return EpochPlan(order, bounds, rng)

@@ -73,6 +73,7 @@ def problems(draw, min_batch=2, activations=ACTIVATIONS):
         alpha=draw(st.sampled_from([0.0, 1e-3])),
         batch_size=batch_size,
         early_stopping=draw(st.booleans()),
+        batch_sampler=draw(st.sampled_from(["random", "stratified", "balanced"])),
         validation_fraction=0.25,
         learning_rate_init=draw(st.sampled_from([1e-3, 1e-2])),
         max_iter=3,
@@ -89,11 +90,13 @@ def check_parity(problem, dtype):
         backend: BNMLPClassifier(backend=backend, **params).fit(X, y, sample_weight=sample_weight)
         for backend in ("numpy", "torch")
     }
-    # Early stopping keeps the epoch with the best validation accuracy, a
-    # discrete choice: in float32 one validation row on the decision boundary
-    # can flip it, and the kept states are then whole epochs apart.
+    # Early stopping keeps the epoch with the best validation score, a
+    # discrete choice: in float32 two nearly equal epochs can swap places,
+    # and the kept states are then whole epochs apart.
     scores = [fitted[b].validation_scores_ for b in ("numpy", "torch")]
-    assume(dtype is np.float64 or scores[0] == scores[1])
+    assume(
+        dtype is np.float64 or scores[0] is None or np.argmax(scores[0]) == np.argmax(scores[1])
+    )
     tol = dict(TOL[dtype])
     tol["atol"] *= params["learning_rate_init"]  # in units of one Adam step
     assert_same_state(fitted["numpy"], fitted["torch"], **tol)

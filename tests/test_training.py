@@ -15,6 +15,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss, recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_class_weight
 
@@ -66,7 +67,8 @@ def test_planned_batches_cover_every_row_once_and_never_hold_one_row(n, batch_si
     [(21, [10, 11]), (31, [10, 10, 11]), (42, [10, 10, 10, 10, 2]), (1, [1])],
 )
 def test_a_trailing_batch_of_one_is_merged_and_training_works(n_samples, sizes):
-    plan = TrainingPlan(0, 10, True, merge_singleton=True, dropout=0.0).epoch(0, n_samples)
+    plan = TrainingPlan(0, 10, True, merge_singleton=True, dropout=0.0)
+    plan = plan.epoch(0, np.zeros(n_samples, dtype=int))
     assert [b - a for a, b in plan.bounds] == sizes
     assert sorted(plan.order) == list(range(n_samples))
     if n_samples > 1:
@@ -189,20 +191,23 @@ def test_stops_when_the_loss_stops_improving():
     assert model.validation_scores_ is None and model.best_validation_score_ is None
 
 
-def test_early_stopping_keeps_the_best_epoch():
+@pytest.mark.parametrize("scoring", ["loss", "accuracy"])
+def test_early_stopping_keeps_the_best_epoch(scoring):
     model = clf(
         max_iter=60,
         early_stopping=True,
+        scoring=scoring,
         n_iter_no_change=3,
         validation_fraction=0.25,
         learning_rate_init=0.05,
     ).fit(X, y)
     assert model.n_iter_ < 60
     assert len(model.validation_scores_) == model.n_iter_
+    assert len(model.validation_recall_per_class_) == model.n_iter_
     assert model.best_validation_score_ == max(model.validation_scores_)
     assert model.best_loss_ is None
     # The split is stratified and planned from the model's seed; the kept
-    # weights score the best validation accuracy on it.
+    # weights score the best validation score on it.
     _, X_val, _, y_val = train_test_split(
         X,
         np.searchsorted(model.classes_, y),
@@ -210,7 +215,17 @@ def test_early_stopping_keeps_the_best_epoch():
         stratify=y,
         random_state=np.random.RandomState(model._seed),
     )
-    assert model.score(X_val, model.classes_[y_val]) == pytest.approx(model.best_validation_score_)
+    labels = model.classes_[y_val]
+    if scoring == "loss":
+        kept = -log_loss(labels, model.predict_proba(X_val), labels=model.classes_)
+    else:
+        kept = model.score(X_val, labels)
+    assert kept == pytest.approx(model.best_validation_score_)
+    best = int(np.argmax(model.validation_scores_))
+    assert_allclose(
+        model.validation_recall_per_class_[best],
+        recall_score(labels, model.predict(X_val), average=None),
+    )
 
 
 # ------------------------------------------------------------ weights, loss
