@@ -10,6 +10,8 @@ from numbers import Real
 
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import check_target_type
+from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
@@ -61,12 +63,16 @@ class GaussianNoiseOverSampler(BaseOverSampler):
 
     Notes
     -----
-    Input must be dense and numeric: sparse input raises a ``TypeError``
-    (noise would fill every zero). A class to be over-sampled needs at
-    least two rows, or it has no spread to scale the noise by
-    (``ValueError``); use :class:`~imblearn.over_sampling.RandomOverSampler`
-    for such a class. The original rows come first, unchanged, followed by
-    the new rows class by class.
+    Input must be numeric. With sparse input (CSR or CSC) the noise is added
+    to the stored entries of each copied row only, so a new row keeps the
+    sparsity pattern of the row it copies (jittering the zeros would fill
+    the matrix); the spread is still that of the whole class, zeros
+    included, and the output has the input's sparse format. A class to be
+    over-sampled needs at least two rows, or it has no spread to scale the
+    noise by (``ValueError``); use
+    :class:`~imblearn.over_sampling.RandomOverSampler` for such a class. The
+    original rows come first, unchanged, followed by the new rows class by
+    class.
 
     Examples
     --------
@@ -96,16 +102,20 @@ class GaussianNoiseOverSampler(BaseOverSampler):
         self.random_state = random_state
 
     def _check_X_y(self, X, y):
-        X, y = validate_data(self, X, y, reset=True, dtype=[np.float64, np.float32])
-        return X, y, False
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        X, y = validate_data(
+            self, X, y, reset=True, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
+        )
+        return X, y, binarize_y
 
     def _fit_resample(self, X, y):
         rng = check_random_state(self.random_state)
         X_parts, y_parts = [X], [y]
         for label, n_new in self.sampling_strategy_.items():
-            rows = X[y == label]
             if n_new == 0:
                 continue
+            rows = X[y == label]
+            rows = rows.toarray() if sparse.issparse(rows) else rows
             if len(rows) < 2:
                 raise ValueError(
                     f"Class {label!r} has {len(rows)} row(s): its spread, which scales "
@@ -113,8 +123,14 @@ class GaussianNoiseOverSampler(BaseOverSampler):
                     "imblearn.over_sampling.RandomOverSampler instead, or drop it."
                 )
             base = rows[rng.randint(len(rows), size=n_new)]
-            X_parts.append(base + self._noise(rows, n_new, rng).astype(X.dtype))
+            noise = self._noise(rows, n_new, rng).astype(X.dtype)
+            if sparse.issparse(X):
+                X_parts.append(sparse.csr_matrix(base + noise * (base != 0)))
+            else:
+                X_parts.append(base + noise)
             y_parts.append(np.full(n_new, label, dtype=y.dtype))
+        if sparse.issparse(X):
+            return sparse.vstack(X_parts, format=X.format), np.hstack(y_parts)
         return np.vstack(X_parts), np.hstack(y_parts)
 
     def _noise(self, rows, n_new, rng):
@@ -130,5 +146,5 @@ class GaussianNoiseOverSampler(BaseOverSampler):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
