@@ -1,4 +1,4 @@
-"""The README's usage example runs as written."""
+"""The README's usage examples run as written, one after the other."""
 
 import re
 from pathlib import Path
@@ -6,8 +6,11 @@ from pathlib import Path
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_readme_usage_example_runs(capsys):
+def test_readme_usage_examples_run(capsys):
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
-    assert len(blocks) == 1 and len(blocks[0].strip().splitlines()) <= 12
-    exec(compile(blocks[0], str(README), "exec"), {})
-    assert "test accuracy" in capsys.readouterr().out
+    assert len(blocks) == 2 and all(len(b.strip().splitlines()) <= 12 for b in blocks)
+    namespace = {}
+    for block in blocks:
+        exec(compile(block, str(README), "exec"), namespace)
+    out = capsys.readouterr().out
+    assert "test accuracy" in out and "best remedy:" in out
