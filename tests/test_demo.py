@@ -1,50 +1,143 @@
-"""The demonstration runs end to end and its findings come from its results."""
+"""The demonstration runs end to end, writes its files, and its findings come
+from its results."""
 
+import copy
 import json
 import subprocess
 import sys
 
-from skbn.demo import run_demo
-from skbn.demo._report import imbalance_section
+import pytest
+
+from skbn.demo import EXPERIMENTS, run_demo
+from skbn.demo._common import Setup
 
 
-def test_demo_writes_the_report_files(tmp_path):
-    results = run_demo(tmp_path, quick=True, n_seeds=1, log=lambda line: None)
-    assert set(results) == {"bn_training", "imbalance"}
-    saved = json.loads((tmp_path / "results.json").read_text())
-    assert saved["meta"]["seeds"] == [0]
-    assert saved["results"]["imbalance"] == results["imbalance"]
-    header = (tmp_path / "results.csv").read_text().splitlines()[0]
-    assert header == "experiment,seed,config,metric,value"
-    report = (tmp_path / "report.md").read_text()
-    assert "## Batch normalization and training speed" in report
-    assert "## Class imbalance" in report
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    results = run_demo(out, n_seeds=2, scale=0.15, n_jobs=2, progress=False, log=lambda line: None)
+    return out, results
 
 
-def test_findings_follow_the_numbers():
-    def rows(recall_at_100):
-        base = {
-            "accuracy": 0.9,
-            "balanced_accuracy": 0.8,
-            "average_precision": 0.7,
-            "roc_auc": 0.9,
-            "majority_share_of_predictions": 0.5,
-            "seed": 0,
-        }
-        return [
-            {**base, "ratio": 1, "minority_recall": 0.5},
-            {**base, "ratio": 100, "minority_recall": recall_at_100},
-        ]
+def test_every_experiment_writes_its_section_and_files(tiny_run):
+    out, results = tiny_run
+    assert set(results) == set(EXPERIMENTS) and len(EXPERIMENTS) == 10
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["meta"]["seeds"] == [0, 1]
+    assert saved["results"] == json.loads(json.dumps(results))
+    csv_lines = (out / "results.csv").read_text().splitlines()
+    assert csv_lines[0] == "experiment,seed,config,metric,value"
+    assert {line.split(",")[0] for line in csv_lines[1:]} == set(EXPERIMENTS)
+    md = (out / "report.md").read_text()
+    html = (out / "report.html").read_text()
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert len(pngs) >= 10
+    for png in pngs:
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"]({png})" in md  # linked from the Markdown
+    # The HTML is self-contained: every figure embedded, nothing fetched.
+    assert html.count('src="data:image/png;base64,') == len(pngs)
+    assert "http://" not in html and "https://" not in html
+    for name in EXPERIMENTS:
+        assert f'<section id="{name}">' in html
+    assert md.count("\n## ") == len(EXPERIMENTS) and md.count("**Findings**") == len(EXPERIMENTS)
 
-    assert "minority recall falls from 0.500 to 0.100" in "\n".join(imbalance_section(rows(0.1)))
-    assert "minority recall rises from 0.500 to 0.900" in "\n".join(imbalance_section(rows(0.9)))
+
+def test_the_same_seed_gives_the_same_numbers(tiny_run, tmp_path):
+    out, _ = tiny_run
+    run_demo(tmp_path, n_seeds=2, scale=0.15, n_jobs=1, progress=False, log=lambda line: None)
+    assert (tmp_path / "results.json").read_text() == (out / "results.json").read_text()
+    assert (tmp_path / "report.md").read_text() == (out / "report.md").read_text()
 
 
-def test_command_line_help_lists_the_experiments():
+def perturbed(rows, key, factor):
+    rows = copy.deepcopy(rows)
+    for r in rows:
+        if isinstance(r.get(key), float):
+            r[key] *= factor
+    return rows
+
+
+@pytest.mark.parametrize(
+    "name, key",
+    [
+        ("imbalance", "minority_recall"),
+        ("lr_sweep", "test_accuracy"),
+        ("init_scale", "test_accuracy"),
+        ("batch_size", "train_eval_gap"),
+        ("covariate_shift", "mean_shift"),
+        ("regularization", "gap"),
+        ("remedies", "balanced_accuracy"),
+        ("bn_imbalance", "minority_recall"),
+        ("leakage", "cv_minority_f1"),
+        ("bn_training", "final_loss"),
+    ],
+)
+def test_findings_follow_the_numbers(tiny_run, name, key):
+    _, results = tiny_run
+    setup = Setup(seeds=(0, 1), scale=0.15)
+    module = EXPERIMENTS[name]
+    before = module.section(results[name], setup).findings
+    after = module.section(perturbed(results[name], key, 0.5), setup).findings
+    assert before != after
+
+
+def test_imbalance_findings_state_the_direction():
+    base = {
+        "seed": 0,
+        "accuracy": 0.9,
+        "balanced_accuracy": 0.8,
+        "average_precision": 0.7,
+        "roc_auc": 0.9,
+        "majority_share_of_predictions": 0.5,
+        "train_test_gap": 0.1,
+    }
+    rows = lambda recall: [
+        {**base, "ratio": 1, "minority_recall": 0.5},
+        {**base, "ratio": 100, "minority_recall": recall},
+    ]
+    section = EXPERIMENTS["imbalance"].section
+    assert "minority recall falls from 0.500 to 0.100" in " ".join(
+        section(rows(0.1), Setup()).findings
+    )
+    assert "minority recall rises from 0.500 to 0.900" in " ".join(
+        section(rows(0.9), Setup()).findings
+    )
+
+
+def test_command_line_help_lists_every_experiment():
     out = subprocess.run(
         [sys.executable, "-m", "skbn", "demo", "--help"],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    assert "bn_training:" in out and "imbalance:" in out and "--quick" in out
+    for name in EXPERIMENTS:
+        assert f"  {name} " in out
+    for option in ("--out", "--quick", "--full", "--seed", "--n-jobs", "--backend", "--only"):
+        assert option in out
+
+
+def test_command_line_runs_one_experiment(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "skbn",
+            "demo",
+            "--out",
+            str(tmp_path),
+            "--only",
+            "leakage",
+            "--seed",
+            "3",
+            "--scale",
+            "0.2",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert "Report written to" in done.stdout
+    assert "[" in done.stderr and "3/3" in done.stderr  # the progress bar
+    assert json.loads((tmp_path / "results.json").read_text())["meta"]["seeds"] == [3, 4, 5]

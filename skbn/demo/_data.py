@@ -20,9 +20,8 @@ def classification(n_samples, seed, n_features=20):
     return _split(X, y, seed)
 
 
-def imbalanced(n_majority, ratio, seed, n_features=20):
-    """A 2-class problem with ``ratio`` majority rows per minority row (class 1)."""
-    n_minority = max(n_majority // ratio, 5)
+def _imbalanced_arrays(n_majority, ratio, seed, n_features):
+    n_minority = max(n_majority // ratio, 12)  # enough for SMOTE in 3-fold CV
     X, y = make_classification(
         n_samples=2 * n_majority,
         n_features=n_features,
@@ -33,10 +32,22 @@ def imbalanced(n_majority, ratio, seed, n_features=20):
         flip_y=0.0,
         random_state=seed,
     )
-    X, y = make_imbalance(
+    return make_imbalance(
         X, y, sampling_strategy={0: n_majority, 1: n_minority}, random_state=seed
     )
-    return _split(X, y, seed)
+
+
+def imbalanced(n_majority, ratio, seed, n_features=20):
+    """A standardised train/test split of a 2-class problem with ``ratio``
+    majority rows per minority row (class 1 is the minority)."""
+    return _split(*_imbalanced_arrays(n_majority, ratio, seed, n_features), seed)
+
+
+def imbalanced_pool(n_majority, ratio, seed, n_features=20):
+    """The same problem unsplit, for cross-validation. It is standardised on
+    all rows, which uses no labels and so leaks nothing about them."""
+    X, y = _imbalanced_arrays(n_majority, ratio, seed, n_features)
+    return StandardScaler().fit_transform(X), y
 
 
 def _split(X, y, seed):

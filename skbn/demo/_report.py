@@ -1,143 +1,124 @@
-"""Writes the results (JSON, CSV) and the report (Markdown), findings computed from them."""
+"""Writes the results (JSON, CSV), the figures (PNG) and the report (Markdown,
+self-contained HTML). Every finding is computed by the experiments from the
+results; this module only lays them out."""
 
+import base64
 import csv
+import html
+import io
 import json
 
-import numpy as np
-
-from ._bn_training import epochs_to
+from ._plots import close
 
 
-def _mean_std(values):
-    values = [v for v in values if v is not None]
-    if not values:
-        return "—"
-    return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
+def write(out, sections, results, config_keys, meta):
+    """Write everything into the folder ``out``.
 
-
-def _change(before, after, noun):
-    """A sentence fragment saying which way ``noun`` moved, computed from the numbers."""
-    if np.isclose(before, after, atol=5e-3):
-        return f"{noun} stays about the same ({before:.3f} → {after:.3f})"
-    word = "rises" if after > before else "falls"
-    return f"{noun} {word} from {before:.3f} to {after:.3f}"
-
-
-def bn_training_section(rows):
-    lines = ["## Batch normalization and training speed", ""]
-    lines.append("| activation | BN | final training loss | epochs to target | test accuracy |")
-    lines.append("|---|---|---|---|---|")
-    findings = []
-    for activation in sorted({r["activation"] for r in rows}):
-        group = [r for r in rows if r["activation"] == activation]
-        # Target: the mean final loss of the runs without BN, so "epochs to
-        # target" asks how soon BN gets where plain training ends up.
-        target = float(np.mean([r["final_loss"] for r in group if not r["batch_norm"]]))
-        epochs = {}
-        for bn in (True, False):
-            runs = [r for r in group if r["batch_norm"] == bn]
-            hits = [epochs_to(r["loss_curve"], target) for r in runs]
-            epochs[bn] = [h for h in hits if h is not None]
-            lines.append(
-                f"| {activation} | {'on' if bn else 'off'} | "
-                f"{_mean_std([r['final_loss'] for r in runs])} | "
-                f"{_mean_std(epochs[bn])} ({len(epochs[bn])}/{len(runs)} reached) | "
-                f"{_mean_std([r['test_accuracy'] for r in runs])} |"
-            )
-        with_bn = np.mean(epochs[True]) if epochs[True] else None
-        without = np.mean(epochs[False]) if epochs[False] else None
-        if with_bn is None:
-            findings.append(
-                f"With {activation}, the BN runs never reached the loss "
-                f"({target:.3f}) at which the plain runs ended."
-            )
-        elif without is None or with_bn < without:
-            findings.append(
-                f"With {activation}, BN reached the plain runs' final loss "
-                f"({target:.3f}) after {with_bn:.1f} epochs on average, "
-                f"{'sooner than' if without else 'while'} the plain runs "
-                f"{f'({without:.1f} epochs)' if without else 'did not reach it'}."
-            )
-        else:
-            findings.append(
-                f"With {activation}, BN did not train faster: it needed "
-                f"{with_bn:.1f} epochs to reach {target:.3f}, the plain runs "
-                f"{without:.1f}."
-            )
-    return lines + ["", *[f"- {f}" for f in findings], ""]
-
-
-def imbalance_section(rows):
-    metrics = [
-        "accuracy",
-        "balanced_accuracy",
-        "minority_recall",
-        "average_precision",
-        "roc_auc",
-        "majority_share_of_predictions",
-    ]
-    lines = [
-        "## Class imbalance",
-        "",
-        "| ratio | " + " | ".join(metrics) + " |",
-        "|---" * (len(metrics) + 1) + "|",
-    ]
-    ratios = sorted({r["ratio"] for r in rows})
-    means = {}
-    for ratio in ratios:
-        group = [r for r in rows if r["ratio"] == ratio]
-        means[ratio] = {m: float(np.mean([r[m] for r in group])) for m in metrics}
-        lines.append(
-            f"| {ratio} | " + " | ".join(_mean_std([r[m] for r in group]) for m in metrics) + " |"
-        )
-    lo, hi = means[ratios[0]], means[ratios[-1]]
-    findings = [
-        f"From ratio {ratios[0]} to {ratios[-1]}, "
-        + _change(lo["accuracy"], hi["accuracy"], "accuracy")
-        + ", while "
-        + _change(lo["minority_recall"], hi["minority_recall"], "minority recall")
-        + ".",
-        _change(lo["balanced_accuracy"], hi["balanced_accuracy"], "Balanced accuracy")
-        + "; "
-        + _change(lo["roc_auc"], hi["roc_auc"], "ROC-AUC")
-        + ".",
-        f"At ratio {ratios[-1]}, {100 * hi['majority_share_of_predictions']:.1f}% of the "
-        f"predictions go to the majority class.",
-    ]
-    return lines + ["", *[f"- {f}" for f in findings], ""]
-
-
-SECTIONS = {"bn_training": bn_training_section, "imbalance": imbalance_section}
-
-
-def write(out, results, meta):
-    """Write results.json, results.csv and report.md into the folder ``out``."""
+    ``sections`` maps an experiment name to its :class:`Section`; ``results``
+    to its rows; ``config_keys`` to the row keys that identify a configuration.
+    """
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
-    with open(out / "results.csv", "w", newline="") as f:
+    _write_csv(out / "results.csv", results, config_keys)
+    images = {}
+    for section in sections.values():
+        for fig in section.figures:
+            buffer = io.BytesIO()
+            # No timestamps in the file: the same results give the same bytes.
+            fig.figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+            close(fig.figure)
+            images[fig.name] = buffer.getvalue()
+            (out / f"{fig.name}.png").write_bytes(images[fig.name])
+    (out / "report.md").write_text(_markdown(sections, meta))
+    (out / "report.html").write_text(_html(sections, meta, images))
+
+
+def _write_csv(path, results, config_keys):
+    with open(path, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["experiment", "seed", "config", "metric", "value"])
         for name, rows in results.items():
             for row in rows:
-                config = {
-                    k: v
-                    for k, v in row.items()
-                    if k != "seed" and not isinstance(v, (float, list))
-                }
+                config = {k: row[k] for k in config_keys[name] if k in row}
                 for metric, value in row.items():
-                    values = value if isinstance(value, list) else [value]
-                    if isinstance(value, (list, float)):
-                        for i, v in enumerate(values):
-                            label = f"{metric}[{i}]" if isinstance(value, list) else metric
-                            writer.writerow([name, row["seed"], json.dumps(config), label, v])
-    lines = [
-        "# skbn demonstration report",
-        "",
+                    if metric in config or metric == "seed":
+                        continue
+                    cells = value if isinstance(value, list) else [value]
+                    for i, v in enumerate(cells):
+                        label = f"{metric}[{i}]" if isinstance(value, list) else metric
+                        writer.writerow([name, row["seed"], json.dumps(config), label, v])
+
+
+def _intro(meta):
+    return (
         f"Seeds: {meta['seeds']}; mode: {meta['mode']}; backend: {meta['backend']}. "
-        "Every number is a mean ± standard deviation over the seeds; every sentence "
-        "below is computed from results.json.",
-        "",
+        "Every number is a mean ± standard deviation over the seeds, and every finding is "
+        "a sentence computed from results.json: when the numbers change, so does the text."
+    )
+
+
+def _markdown(sections, meta):
+    lines = ["# skbn demonstration report", "", _intro(meta), ""]
+    for s in sections.values():
+        lines += [f"## {s.title}", "", s.intro, ""]
+        for header, rows in s.tables:
+            lines.append("| " + " | ".join(header) + " |")
+            lines.append("|" + "---|" * len(header))
+            lines += ["| " + " | ".join(r) + " |" for r in rows]
+            lines.append("")
+        for fig in s.figures:
+            lines += [f"![{fig.caption}]({fig.name}.png)", "", f"*{fig.caption}*", ""]
+        if s.findings:
+            lines += ["**Findings**", "", *[f"- {f}" for f in s.findings], ""]
+    return "\n".join(lines)
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{border-bottom:2px solid #444}h2{margin-top:2em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}
+th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}
+th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}
+figure{margin:1em 0}img{max-width:100%}figcaption{font-style:italic;color:#555}
+.findings{background:#f6f8fa;border-left:4px solid #4a7;padding:.5em 1em}
+nav li{display:inline;margin-right:1em}
+"""
+
+
+def _html(sections, meta, images):
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>skbn demonstration report</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>skbn demonstration report</h1>",
+        f"<p>{esc(_intro(meta))}</p>",
+        "<nav><ul>"
+        + "".join(f'<li><a href="#{name}">{esc(s.title)}</a></li>' for name, s in sections.items())
+        + "</ul></nav>",
     ]
-    for name, rows in results.items():
-        lines += SECTIONS[name](rows)
-    (out / "report.md").write_text("\n".join(lines))
+    for name, s in sections.items():
+        parts += [f'<section id="{name}">', f"<h2>{esc(s.title)}</h2>", f"<p>{esc(s.intro)}</p>"]
+        for header, rows in s.tables:
+            parts.append(
+                "<table><thead><tr>"
+                + "".join(f"<th>{esc(h)}</th>" for h in header)
+                + "</tr></thead><tbody>"
+            )
+            parts += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows]
+            parts.append("</tbody></table>")
+        for fig in s.figures:
+            data = base64.b64encode(images[fig.name]).decode("ascii")
+            parts.append(
+                f'<figure><img alt="{esc(fig.caption)}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{esc(fig.caption)}</figcaption></figure>"
+            )
+        if s.findings:
+            parts.append('<div class="findings"><strong>Findings</strong><ul>')
+            parts += [f"<li>{esc(f)}</li>" for f in s.findings]
+            parts.append("</ul></div>")
+        parts.append("</section>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
