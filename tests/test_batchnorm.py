@@ -76,8 +76,9 @@ def test_train_mode_is_invariant_to_per_feature_scale_and_shift(data):
     gamma, beta = affine(data.draw, n)
     out, *_ = batchnorm_train(x, gamma, beta, *stats(n), EPS)
     moved, *_ = batchnorm_train(x * scale + shift, gamma, beta, *stats(n), EPS)
-    # Only eps breaks exact invariance: relative effect <= eps / (2 * min var) ~ 1e-4.
-    assert_allclose(moved, out, rtol=1e-3, atol=1e-5)
+    # Only eps breaks exact invariance: its relative effect is at most
+    # eps / (2 * min var * min scale**2) = 1e-5 / (2 * 0.1 * 0.01) = 5e-3.
+    assert_allclose(moved, out, rtol=1e-2, atol=1e-5)
 
 
 @given(
