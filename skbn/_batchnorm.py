@@ -74,11 +74,13 @@ def batchnorm_train(x, gamma, beta, running_mean, running_var, eps):
         xhat = (x - running_mean) * inv_std
         return gamma * xhat + beta, None, None, BNCache(xhat, inv_std, gamma, False)
     mean = x.mean(axis=0)
-    centered = x - mean
-    var = np.mean(centered * centered, axis=0)
+    xhat = x - mean
+    var = np.einsum("ij,ij->j", xhat, xhat) / m  # biased; no (m, n) temporary
     inv_std = 1.0 / np.sqrt(var + eps)
-    xhat = centered * inv_std
-    return gamma * xhat + beta, mean, var, BNCache(xhat, inv_std, gamma, True)
+    xhat *= inv_std
+    out = xhat * gamma
+    out += beta
+    return out, mean, var, BNCache(xhat, inv_std, gamma, True)
 
 
 def update_running_stats(running_mean, running_var, batch_mean, batch_var, m, momentum):
@@ -100,16 +102,18 @@ def batchnorm_backward(dout, cache):
 
     Returns ``(dx, dgamma, dbeta)``.
     """
-    dgamma = np.sum(dout * cache.xhat, axis=0)
-    dbeta = np.sum(dout, axis=0)
-    dxhat = dout * cache.gamma
+    dgamma = np.einsum("ij,ij->j", dout, cache.xhat)
+    dbeta = dout.sum(axis=0)
     if not cache.batch_stats:
-        return dxhat * cache.inv_std, dgamma, dbeta
+        return dout * (cache.gamma * cache.inv_std), dgamma, dbeta
     m = dout.shape[0]
-    # d xhat_i / d x_j couples every row through the batch mean and variance.
-    dx = (cache.inv_std / m) * (
-        m * dxhat - dxhat.sum(axis=0) - cache.xhat * np.sum(dxhat * cache.xhat, axis=0)
-    )
+    # d xhat_i / d x_j couples every row through the batch mean and variance:
+    # dx = gamma * inv_std * (dout - mean(dout) - xhat * mean(dout * xhat)),
+    # where the two means are dbeta / m and dgamma / m.
+    dx = cache.xhat * (-dgamma / m)
+    dx += dout
+    dx -= dbeta / m
+    dx *= cache.gamma * cache.inv_std
     return dx, dgamma, dbeta
 
 
