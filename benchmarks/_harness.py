@@ -40,7 +40,9 @@ def print_table(title, rows, unit="s", scale=1.0, digits=3):
     print(f"\n{title}")
     width = max(len(r["contender"]) for r in rows) + 2
     base = rows[0]["baseline"]
-    print(f"{'contender':<{width}}{'median ' + unit:>14}{'min-max':>20}{'x ' + base:>{len(base) + 4}}")
+    print(
+        f"{'contender':<{width}}{'median ' + unit:>14}{'min-max':>20}{'x ' + base:>{len(base) + 4}}"
+    )
     for r in rows:
         print(
             f"{r['contender']:<{width}}{r[f'median_{unit}'] * scale:>14.{digits}f}"

@@ -79,8 +79,12 @@ def matmul_floor(X, hidden, n_classes, batch_size):
 def contenders(n_features, hidden, batch_size, epochs):
     """Name -> ``fit(X, y)`` for every contender."""
     common = dict(
-        hidden_layer_sizes=hidden, batch_size=batch_size, max_iter=epochs, tol=0.0,
-        n_iter_no_change=epochs + 1, random_state=0,
+        hidden_layer_sizes=hidden,
+        batch_size=batch_size,
+        max_iter=epochs,
+        tol=0.0,
+        n_iter_no_change=epochs + 1,
+        random_state=0,
     )
     out = {}
     if HAS_SKORCH:
@@ -117,7 +121,9 @@ def run(n_samples, n_features, hidden, batch_size, epochs, rounds):
         fits = contenders(X.shape[1], hidden, batch_size, epochs)
         for fit in fits.values():  # warm-up: imports, thread pools, allocator
             fit(X[: 8 * batch_size], y[: 8 * batch_size])
-        times = interleaved({k: (lambda f=f: f(X, y)) for k, f in fits.items()}, rounds, per=epochs)
+        times = interleaved(
+            {k: (lambda f=f: f(X, y)) for k, f in fits.items()}, rounds, per=epochs
+        )
     baseline = "skorch, BN on" if HAS_SKORCH else "sklearn MLPClassifier"
     return summarise(times, baseline), times
 
@@ -128,11 +134,20 @@ def check_targets(times):
     if "skbn torch, BN on" in med:
         t = med["skbn torch, BN on"]
         if "skorch, BN on" in med:
-            results.append(target("torch BN on / skorch BN on", t / med["skorch, BN on"], 0.40, ""))
+            results.append(
+                target("torch BN on / skorch BN on", t / med["skorch, BN on"], 0.40, "")
+            )
         results.append(target("torch BN on / sklearn", t / med["sklearn MLPClassifier"], 0.75, ""))
-        results.append(target("torch BN on / matmul floor", t / med["matmul floor"], 2.0, "(stretch 1.5)"))
+        results.append(
+            target("torch BN on / matmul floor", t / med["matmul floor"], 2.0, "(stretch 1.5)")
+        )
     results.append(
-        target("numpy BN on / sklearn", med["skbn numpy, BN on"] / med["sklearn MLPClassifier"], 0.85, "")
+        target(
+            "numpy BN on / sklearn",
+            med["skbn numpy, BN on"] / med["sklearn MLPClassifier"],
+            0.85,
+            "",
+        )
     )
     return results
 
@@ -148,7 +163,9 @@ def main(argv=None):
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
     hidden = tuple(args.hidden)
-    rows, times = run(args.n_samples, args.n_features, hidden, args.batch_size, args.epochs, args.rounds)
+    rows, times = run(
+        args.n_samples, args.n_features, hidden, args.batch_size, args.epochs, args.rounds
+    )
     print_table(
         f"Fit seconds per epoch: {args.n_samples} x {args.n_features} float32, MLP {hidden}, "
         f"batch {args.batch_size}, Adam, {args.epochs} epochs x {args.rounds} interleaved rounds",

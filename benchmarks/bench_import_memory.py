@@ -61,7 +61,9 @@ def time_imports(rounds):
             module = label.split()[1]
             out = subprocess.run(
                 [sys.executable, "-c", IMPORT.format(module=module)],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.split()
             times[label].append(float(out[0]))
             torch_loaded |= label == "import skbn" and out[1] == "True"
@@ -87,20 +89,28 @@ def main(argv=None):
     print_table("Import time in a fresh interpreter: milliseconds", rows, scale=1e3, digits=1)
     print("Targets:")
     targets = [
-        target("import skbn / import sklearn.neural_network", rows[1]["ratio_to_baseline"], 1.1, ""),
+        target(
+            "import skbn / import sklearn.neural_network", rows[1]["ratio_to_baseline"], 1.1, ""
+        ),
         target("torch modules loaded by import skbn", float(torch_loaded), 0, "(0 = none)"),
     ]
     engines = ["numpy"] + (["torch"] if importlib.util.find_spec("torch") else [])
     memory = {}
-    print(f"\nPeak memory of a 1-epoch fit above the data ({args.n_samples} x {args.n_features} float32):")
+    print(
+        f"\nPeak memory of a 1-epoch fit above the data ({args.n_samples} x {args.n_features} float32):"
+    )
     for engine in engines:
         m = peak_memory(engine, args.n_samples, args.n_features, args.hidden)
         memory[engine] = m
         ratio = m["extra_bytes"] / m["x_bytes"]
-        print(f"  {engine}: {m['extra_bytes'] / 2**20:.1f} MiB above X ({m['x_bytes'] / 2**20:.1f} MiB)")
+        print(
+            f"  {engine}: {m['extra_bytes'] / 2**20:.1f} MiB above X ({m['x_bytes'] / 2**20:.1f} MiB)"
+        )
         targets.append(target(f"{engine} fit peak memory / size of X", ratio, 2.0, ""))
     if args.json:
-        write_json(args.json, {"args": vars(args), "imports": rows, "memory": memory, "targets": targets})
+        write_json(
+            args.json, {"args": vars(args), "imports": rows, "memory": memory, "targets": targets}
+        )
     return rows, memory, targets
 
 

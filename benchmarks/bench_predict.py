@@ -53,7 +53,9 @@ def run(n_features, hidden, n_rows, single_calls, rounds):
         m.predict_proba(many[:1000])
     latency = interleaved({k: repeat(m) for k, m in models.items()}, rounds, per=single_calls)
     bulk = interleaved({k: (lambda m=m: m.predict_proba(many)) for k, m in models.items()}, rounds)
-    return summarise(latency, "sklearn MLPClassifier", unit="s"), summarise(bulk, "sklearn MLPClassifier")
+    return summarise(latency, "sklearn MLPClassifier", unit="s"), summarise(
+        bulk, "sklearn MLPClassifier"
+    )
 
 
 def main(argv=None):
@@ -65,20 +67,44 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
-    latency, bulk = run(args.n_features, tuple(args.hidden), args.n_rows, args.single_calls, args.rounds)
+    latency, bulk = run(
+        args.n_features, tuple(args.hidden), args.n_rows, args.single_calls, args.rounds
+    )
     print_table("predict_proba on 1 row: microseconds per call", latency, scale=1e6, digits=1)
     print_table(f"predict_proba on {args.n_rows} rows: seconds", bulk)
     lat = {r["contender"]: r["median_s"] for r in latency}
     blk = {r["contender"]: r["median_s"] for r in bulk}
     print("Targets (ratios of medians from this run):")
     targets = [
-        target("1 row, skbn BN on / sklearn", lat["skbn, BN on"] / lat["sklearn MLPClassifier"], 0.5, ""),
-        target(f"{args.n_rows} rows, skbn BN on / sklearn", blk["skbn, BN on"] / blk["sklearn MLPClassifier"], 1.0, ""),
-        target(f"{args.n_rows} rows, skbn BN on / BN off", blk["skbn, BN on"] / blk["skbn, BN off"], 1.1, "(BN folded)"),
-        target("1 row, skbn BN on / BN off", lat["skbn, BN on"] / lat["skbn, BN off"], 1.1, "(BN folded)"),
+        target(
+            "1 row, skbn BN on / sklearn",
+            lat["skbn, BN on"] / lat["sklearn MLPClassifier"],
+            0.5,
+            "",
+        ),
+        target(
+            f"{args.n_rows} rows, skbn BN on / sklearn",
+            blk["skbn, BN on"] / blk["sklearn MLPClassifier"],
+            1.0,
+            "",
+        ),
+        target(
+            f"{args.n_rows} rows, skbn BN on / BN off",
+            blk["skbn, BN on"] / blk["skbn, BN off"],
+            1.1,
+            "(BN folded)",
+        ),
+        target(
+            "1 row, skbn BN on / BN off",
+            lat["skbn, BN on"] / lat["skbn, BN off"],
+            1.1,
+            "(BN folded)",
+        ),
     ]
     if args.json:
-        write_json(args.json, {"args": vars(args), "latency": latency, "bulk": bulk, "targets": targets})
+        write_json(
+            args.json, {"args": vars(args), "latency": latency, "bulk": bulk, "targets": targets}
+        )
     return latency, bulk, targets
 
 

@@ -26,7 +26,9 @@ WIDTHS = {"64": (64,), "256-128": (256, 128), "1024-512": (1024, 512)}
 
 
 def epoch_seconds(X, y, hidden, engine, batch_size):
-    model = BNMLPClassifier(hidden, batch_size=batch_size, max_iter=1, random_state=0, backend=engine)
+    model = BNMLPClassifier(
+        hidden, batch_size=batch_size, max_iter=1, random_state=0, backend=engine
+    )
     model.fit(X[: 4 * batch_size], y[: 4 * batch_size])  # warm-up
     start = time.perf_counter()
     model.fit(X, y)
@@ -48,7 +50,9 @@ def main(argv=None):
     y = (X[:, :5].sum(axis=1) > 0).astype(int)
     rows = []
     print(f"Fit seconds per epoch, engine {args.engine}, BN on, batch {args.batch_size}, float32")
-    print(f"{'widths':<10}{'rows':>10}{'s/epoch':>10}{'us/row':>9}{'per-row cost vs smallest N':>28}")
+    print(
+        f"{'widths':<10}{'rows':>10}{'s/epoch':>10}{'us/row':>9}{'per-row cost vs smallest N':>28}"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for name in args.widths:
@@ -57,7 +61,14 @@ def main(argv=None):
                 t = epoch_seconds(X[:n], y[:n], WIDTHS[name], args.engine, args.batch_size)
                 per_row = t / n
                 base = base or per_row
-                rows.append({"widths": name, "n_samples": n, "s_per_epoch": t, "per_row_ratio": per_row / base})
+                rows.append(
+                    {
+                        "widths": name,
+                        "n_samples": n,
+                        "s_per_epoch": t,
+                        "per_row_ratio": per_row / base,
+                    }
+                )
                 print(f"{name:<10}{n:>10}{t:>10.3f}{per_row * 1e6:>9.2f}{per_row / base:>28.2f}")
     if args.json:
         write_json(args.json, {"args": vars(args), "rows": rows})
