@@ -216,7 +216,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when ``X`` has string column
         names.
 
@@ -417,6 +417,15 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : BNMLPClassifier
             The fitted estimator.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from skbn import BNMLPClassifier
+        >>> X, y = make_classification(n_samples=100, random_state=0)
+        >>> clf = BNMLPClassifier((8,), max_iter=3, random_state=0).fit(X, y)
+        >>> clf.n_iter_, len(clf.loss_curve_)
+        (3, 3)
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
@@ -440,6 +449,17 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : BNMLPClassifier
             The updated estimator.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from skbn import BNMLPClassifier
+        >>> X, y = make_classification(n_samples=100, random_state=0)
+        >>> clf = BNMLPClassifier((8,), random_state=0)
+        >>> for chunk in range(0, 100, 50):
+        ...     clf = clf.partial_fit(X[chunk:chunk + 50], y[chunk:chunk + 50], classes=[0, 1])
+        >>> clf.n_iter_
+        2
         """
         if self.class_weight == "balanced" or callable(self.class_weight):
             raise ValueError(
@@ -798,11 +818,21 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to classify, with the features seen in fit.
 
         Returns
         -------
         y : ndarray of shape (n_samples,)
             The class with the highest probability.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from skbn import BNMLPClassifier
+        >>> X, y = make_classification(n_samples=100, random_state=0)
+        >>> clf = BNMLPClassifier((8,), max_iter=50, random_state=0).fit(X, y)
+        >>> clf.predict(X[:4]).shape
+        (4,)
         """
         logits = self._logits(X)
         return self.classes_[np.argmax(logits, axis=1)]
@@ -813,11 +843,23 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to classify, with the features seen in fit.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``; each row sums to 1.
+            Columns in the order of ``classes_``; each row sums to 1. With
+            ``logit_adjustment`` they are the adjusted probabilities.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from skbn import BNMLPClassifier
+        >>> X, y = make_classification(n_samples=100, random_state=0)
+        >>> clf = BNMLPClassifier((8,), max_iter=50, random_state=0).fit(X, y)
+        >>> proba = clf.predict_proba(X[:4])
+        >>> proba.shape, bool(abs(proba.sum(axis=1) - 1).max() < 1e-12)
+        ((4, 2), True)
         """
         return softmax(self._logits(X), axis=1)
 
@@ -827,10 +869,22 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows to classify, with the features seen in fit.
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``, without underflow for tiny probabilities.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import make_classification
+        >>> from skbn import BNMLPClassifier
+        >>> X, y = make_classification(n_samples=100, random_state=0)
+        >>> clf = BNMLPClassifier((8,), max_iter=50, random_state=0).fit(X, y)
+        >>> bool(np.allclose(np.exp(clf.predict_log_proba(X[:4])), clf.predict_proba(X[:4])))
+        True
         """
         return log_softmax(self._logits(X), axis=1)
 

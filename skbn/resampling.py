@@ -58,7 +58,7 @@ class GaussianNoiseOverSampler(BaseOverSampler):
         Class label to the number of rows to add.
     n_features_in_ : int
         Number of features seen during ``fit_resample``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` has string column names.
 
     Notes

@@ -161,6 +161,26 @@ def run_demo(
 
 
 def main(argv=None):
+    """The ``skbn`` command line: ``skbn demo [options]``.
+
+    Parameters
+    ----------
+    argv : list of str or None, default=None
+        The arguments after the program name (``sys.argv[1:]`` when None).
+
+    Returns
+    -------
+    status : int
+        0 on success (argparse exits with 2 on bad arguments).
+
+    Examples
+    --------
+    >>> from skbn.demo import main
+    >>> main(["demo", "--out", "/tmp/skbn-doctest-cli", "--only", "leakage",
+    ...       "--scale", "0.2"])  # doctest: +ELLIPSIS
+    Report written to /tmp/skbn-doctest-cli/report.html (and report.md) in ... s.
+    0
+    """
     experiments = "\n".join(f"  {name:16s} {mod.DESCRIPTION}" for name, mod in EXPERIMENTS.items())
     parser = argparse.ArgumentParser(
         prog="skbn",

@@ -76,8 +76,12 @@ def section(rows, setup):
         f"Without any regulariser the train-test gap is {none:.3f}; BN alone "
         f"{'narrows' if bn < none - 0.005 else 'widens' if bn > none + 0.005 else 'leaves'} it "
         f"({bn:.3f}), dropout alone {'narrows' if do < none - 0.005 else 'widens' if do > none + 0.005 else 'leaves'} it ({do:.3f}).",
-        f"The best test accuracy comes from {label(*best)} ({test[best]:.3f}); with neither it "
-        f"is {test[(False, 0.0)]:.3f}.",
+        (
+            f"The best test accuracy comes from {label(*best)} ({test[best]:.3f}); with neither "
+            f"it is {test[(False, 0.0)]:.3f}."
+            if best != (False, 0.0)
+            else f"No regulariser beats training with neither ({test[best]:.3f} test accuracy)."
+        ),
         "BN "
         + (
             "acts as a regulariser here, as Ioffe & Szegedy observed"
