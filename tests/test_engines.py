@@ -180,6 +180,20 @@ def test_warm_start_on_the_torch_engine_matches_numpy():
     assert_same_state(models["numpy"], models["torch"], rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("fused", [True, False])
+def test_both_adam_kernels_of_the_torch_engine_match_numpy(monkeypatch, fused):
+    from skbn.engines import _torch
+
+    if fused and not _torch._fused_adam_runs(_torch.resolve_device("cpu")):
+        pytest.skip("no fused Adam kernel in this torch build")
+    monkeypatch.setattr(_torch, "_fused_adam_runs", lambda device: fused)
+    params = {"alpha": 1e-2, "dropout": 0.2}  # the penalty goes through the kernel
+    reference = clf(backend="numpy", **params).fit(X, y)
+    model = clf(backend="torch", **params).fit(X, y)
+    assert_same_state(reference, model, rtol=1e-9, atol=1e-12)
+    assert_allclose(model.loss_curve_, reference.loss_curve_, rtol=1e-12)
+
+
 def test_fitted_state_is_numpy_and_prediction_needs_no_torch():
     model = clf(backend="torch").fit(X, y)
     arrays = [a for name in STATE for a in getattr(model, name)]

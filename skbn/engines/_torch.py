@@ -7,6 +7,7 @@ supplies (the epoch's row order and, with dropout, the masks).
 """
 
 import functools
+import math
 
 import torch
 import torch.nn.functional as F
@@ -38,28 +39,43 @@ def resolve_device(device):
 
 
 @functools.cache
-def _fused_adam_available():
-    """The fused kernel updates every parameter in one call (CPU since torch 2.4);
-    foreach is the portable fallback. Both follow the documented Adam maths."""
+def _fused_adam_runs(device):
+    """Whether ``torch._fused_adam_`` (the kernel behind ``torch.optim.Adam(fused=True)``)
+    exists and runs on ``device``; the multi-tensor fallback is used otherwise."""
+    if not hasattr(torch, "_fused_adam_"):
+        return False
+    p = torch.zeros(2, device=device)
     try:
-        torch.optim.Adam([torch.zeros(1, requires_grad=True)], fused=True)
-    except (RuntimeError, TypeError):
+        torch._fused_adam_(
+            [p],
+            [p.clone()],
+            [p.clone()],
+            [p.clone()],
+            [],
+            [torch.ones((), device=device)],
+            lr=1e-3,
+            beta1=0.9,
+            beta2=0.999,
+            weight_decay=0.0,
+            eps=1e-8,
+            amsgrad=False,
+            maximize=False,
+        )
+    except (RuntimeError, TypeError, NotImplementedError):
         return False
     return True
 
 
-def _adam_kwargs(config):
-    kwargs = {
-        "lr": config.learning_rate,
-        "betas": (config.beta_1, config.beta_2),
-        "eps": config.epsilon,
-    }
-    kwargs["fused" if _fused_adam_available() else "foreach"] = True
-    return kwargs
-
-
 class TorchEngine(Engine):
-    """Mini-batch Adam with ``torch.optim.Adam`` on ``device``."""
+    """Mini-batch Adam on ``device``: autograd for the cross-entropy, then
+    Adam's fused kernel (``torch.optim.Adam(fused=True)``'s), called directly.
+
+    Calling the kernel instead of ``torch.optim.Adam.step`` saves the
+    optimizer's per-step Python bookkeeping, which cost more than the update
+    itself at these sizes; the L2 penalty enters as the kernel's
+    (non-decoupled) weight decay on the weight matrices, so autograd never sees
+    it. The arithmetic is ``torch.optim.Adam``'s, as in the NumPy engine.
+    """
 
     def __init__(self, config, network, adam, X, y, sample_weight, n_classes, device="cpu"):
         self.config = config
@@ -91,20 +107,13 @@ class TorchEngine(Engine):
         # Same order as Network.trainable(), so Adam's state maps one to one.
         self.params = self.coefs + self.intercepts[first:] + self.scales + self.shifts
 
-        kwargs = _adam_kwargs(config)
-        self.optimizer = torch.optim.Adam(self.params, **kwargs)
-        # The fused kernel keeps Adam's step count on the parameters' device.
-        step_device = dev if kwargs.get("fused") else "cpu"
-        if adam.step:
-            for p, m, v in zip(self.params, adam.exp_avg, adam.exp_avg_sq):
-                self.optimizer.state[p] = {
-                    "step": torch.tensor(
-                        float(adam.step), dtype=torch.float32, device=step_device
-                    ),
-                    "exp_avg": tensor(m.copy()),
-                    "exp_avg_sq": tensor(v.copy()),
-                }
+        self.exp_avg = [tensor(m.copy()) for m in adam.exp_avg]
+        self.exp_avg_sq = [tensor(v.copy()) for v in adam.exp_avg_sq]
         self._step = adam.step
+        # The fused kernel reads a step count per parameter; one shared tensor.
+        step = torch.tensor(float(adam.step), dtype=torch.float32, device=dev)
+        self._steps = [step] * len(self.params)
+        self._fused = _fused_adam_runs(dev)
         self._dropout_widths = [c.shape[1] for c in network.coefs[:-1]]
 
     def _loss(self, idx, masks):
@@ -137,25 +146,77 @@ class TorchEngine(Engine):
             weighted = ce.sum()
         else:
             weighted = ce @ self.sample_weight.index_select(0, idx)
-        penalty = sum((c * c).sum() for c in self.coefs)
-        return (weighted + (0.5 * cfg.alpha) * penalty) / m
+        return weighted / m
+
+    @torch.no_grad()
+    def _adam_step(self, m):
+        """One Adam step; the L2 penalty ``alpha / 2 * sum ||W||^2 / m`` enters
+        as its gradient ``alpha / m * W`` (Adam's non-decoupled weight decay on
+        the weight matrices only). Returns the penalty's value as a tensor."""
+        cfg = self.config
+        n = len(self.coefs)
+        penalty = torch.stack(torch._foreach_norm(self.coefs)).square().sum()
+        penalty = penalty * (0.5 * cfg.alpha / m)
+        self._step += 1
+        groups = [(slice(0, n), cfg.alpha / m), (slice(n, None), 0.0)]
+        if self._fused:
+            self._steps[0].add_(1.0)  # the one tensor every entry refers to
+            for part, decay in groups:
+                torch._fused_adam_(
+                    self.params[part],
+                    [p.grad for p in self.params[part]],
+                    self.exp_avg[part],
+                    self.exp_avg_sq[part],
+                    [],
+                    self._steps[part],
+                    lr=cfg.learning_rate,
+                    beta1=cfg.beta_1,
+                    beta2=cfg.beta_2,
+                    weight_decay=decay,
+                    eps=cfg.epsilon,
+                    amsgrad=False,
+                    maximize=False,
+                )
+        else:
+            self._foreach_adam(groups)
+        for p in self.params:
+            p.grad = None
+        return penalty
+
+    def _foreach_adam(self, groups):
+        """The same update with multi-tensor kernels, where no fused kernel runs."""
+        cfg = self.config
+        grads = [p.grad for p in self.params]
+        for part, decay in groups:
+            if decay:
+                torch._foreach_add_(grads[part], self.params[part], alpha=decay)
+        b1, b2 = cfg.beta_1, cfg.beta_2
+        step_size = cfg.learning_rate / (1 - b1**self._step)
+        bc2_sqrt = math.sqrt(1 - b2**self._step)
+        torch._foreach_mul_(self.exp_avg, b1)
+        torch._foreach_add_(self.exp_avg, grads, alpha=1 - b1)
+        torch._foreach_mul_(self.exp_avg_sq, b2)
+        torch._foreach_addcmul_(self.exp_avg_sq, grads, grads, value=1 - b2)
+        denom = torch._foreach_sqrt(self.exp_avg_sq)
+        torch._foreach_div_(denom, bc2_sqrt)
+        torch._foreach_add_(denom, cfg.epsilon)
+        torch._foreach_addcdiv_(self.params, self.exp_avg, denom, value=-step_size)
 
     def run_epoch(self, epoch_plan):
         order = torch.from_numpy(epoch_plan.order).to(self.device)
         keep = 1.0 - self.config.dropout
-        total = torch.zeros((), dtype=torch.float64, device=self.device)
+        losses = []  # per-batch tensors: no device sync inside the epoch
         for start, stop in epoch_plan.bounds:
             masks = epoch_plan.dropout_masks(
                 stop - start, self._dropout_widths, keep, self._numpy_dtype
             )
             if masks is not None:
                 masks = [torch.from_numpy(mk).to(self.device) for mk in masks]
-            self.optimizer.zero_grad(set_to_none=True)
             loss = self._loss(order[start:stop], masks)
             loss.backward()
-            self.optimizer.step()
-            total += loss.detach() * (stop - start)
-        self._step += len(epoch_plan.bounds)
+            penalty = self._adam_step(stop - start)
+            losses.append((loss.detach() + penalty) * (stop - start))
+        total = torch.stack(losses).double().sum()
         return float(total) / len(epoch_plan.order)
 
     def export(self):
@@ -170,11 +231,6 @@ class TorchEngine(Engine):
             [numpy(m) for m in self.running_means],
             [numpy(v) for v in self.running_vars],
         )
-        if self._step == 0:
-            return net, AdamState.zeros_like(net.trainable())
-        states = [self.optimizer.state[p] for p in self.params]
         return net, AdamState(
-            self._step,
-            [numpy(s["exp_avg"]) for s in states],
-            [numpy(s["exp_avg_sq"]) for s in states],
+            self._step, [numpy(m) for m in self.exp_avg], [numpy(v) for v in self.exp_avg_sq]
         )
