@@ -2,7 +2,6 @@
 
 from ._class_weight import effective_number_weights
 from ._classifier import BNMLPClassifier
-from .resampling import GaussianNoiseOverSampler
 
 __all__ = [
     "BNMLPClassifier",
@@ -12,3 +11,13 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # imbalanced-learn takes longer to import than the rest of skbn: load the
+    # sampler on first use, so that `import skbn` stays as quick as sklearn's MLP.
+    if name == "GaussianNoiseOverSampler":
+        from .resampling import GaussianNoiseOverSampler
+
+        return GaussianNoiseOverSampler
+    raise AttributeError(f"module 'skbn' has no attribute {name!r}")

@@ -6,7 +6,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import log_softmax, softmax
+from scipy.special import expit, log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
@@ -21,13 +21,31 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._network import Network, predict_logits
+from ._network import Network, fold_network, forward_folded, predict_logits
 from ._plan import TrainingPlan, init_network
 from .engines import AdamState, TrainingConfig, get_engine
 
 __all__ = ["BNMLPClassifier"]
 
 _BN_ATTRS = ("bn_scales_", "bn_shifts_", "bn_running_means_", "bn_running_vars_")
+
+
+def _softmax(z):
+    """Row-wise softmax in place (SciPy's wrapper costs more than this for one row).
+
+    For two classes it is the logistic of the logit difference: reductions
+    along a 2-wide axis cost more than the whole rest of a large predict.
+    """
+    if z.shape[1] == 2:
+        d = z[:, 1] - z[:, 0]
+        expit(d, out=z[:, 1])
+        np.negative(d, out=d)
+        expit(d, out=z[:, 0])  # not 1 - p: tiny probabilities keep their precision
+        return z
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
 
 
 def _check_targets(y):
@@ -793,14 +811,56 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             net.bn_running_means,
             net.bn_running_vars,
         )
+        # Fold now, so that predicting never changes the estimator's __dict__.
+        self._fold_cache = None
+        self._folded_layers()
 
     # -------------------------------------------------------------- predict
 
     def _logits(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=self.coefs_[0].dtype)
-        net = Network(self.coefs_, self.intercepts_, *[getattr(self, name) for name in _BN_ATTRS])
-        return self._adjust(predict_logits(net, X, self.activation, self.bn_eps))
+        dtype = self.coefs_[0].dtype
+        fast = (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype == dtype
+            and X.shape[0] > 0
+            and X.shape[1] == self.n_features_in_
+            and not hasattr(self, "feature_names_in_")
+            # A finite sum means finite entries (scikit-learn's own shortcut);
+            # an overflowing sum just takes the full validation below.
+            and np.isfinite(X.sum())
+        )
+        if not fast:  # the full validation, with its error messages and conversions
+            X = validate_data(self, X, reset=False, dtype=dtype)
+        return self._adjust(forward_folded(self._folded_layers(), X, self.activation))
+
+    def _folded_layers(self):
+        """BN folded into the linear layers, cached until a fitted array is replaced.
+
+        The cache is made when the network is set (end of ``fit``) and holds
+        the arrays it was computed from; it is used only while the fitted
+        attributes are those very objects (``fit`` and ``partial_fit`` always
+        assign new ones; edit a fitted array in place and the cache is stale).
+        """
+        arrays = [a for name in ("coefs_", "intercepts_", *_BN_ATTRS) for a in getattr(self, name)]
+        key = (arrays, self.bn_eps)
+        cached = getattr(self, "_fold_cache", None)
+        if (
+            cached is None
+            or cached[0][1] != key[1]
+            or len(cached[0][0]) != len(arrays)
+            or any(a is not b for a, b in zip(cached[0][0], arrays))
+        ):
+            net = Network(self.coefs_, self.intercepts_, *[getattr(self, n) for n in _BN_ATTRS])
+            cached = (key, fold_network(net, self.bn_eps))
+            self._fold_cache = cached
+        return cached[1]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_fold_cache", None)  # derived; rebuilt on the first predict
+        return state
 
     def _adjust(self, logits):
         """Subtract ``logit_adjustment * log(class_prior_)`` (Menon et al., 2021)."""
@@ -861,7 +921,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         >>> proba.shape, bool(abs(proba.sum(axis=1) - 1).max() < 1e-12)
         ((4, 2), True)
         """
-        return softmax(self._logits(X), axis=1)
+        return _softmax(self._logits(X))
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed stably.
@@ -886,7 +946,10 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         >>> bool(np.allclose(np.exp(clf.predict_log_proba(X[:4])), clf.predict_proba(X[:4])))
         True
         """
-        return log_softmax(self._logits(X), axis=1)
+        logits = self._logits(X)
+        logits -= logits.max(axis=1, keepdims=True)
+        logits -= np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        return logits
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

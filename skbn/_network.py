@@ -10,7 +10,7 @@ from scipy.special import expit
 
 from ._batchnorm import fold_batchnorm
 
-__all__ = ["ACTIVATIONS", "Network", "predict_logits"]
+__all__ = ["ACTIVATIONS", "Network", "fold_network", "forward_folded", "predict_logits"]
 
 
 def _relu(z):
@@ -78,14 +78,12 @@ class Network:
         )
 
 
-def predict_logits(net, X, activation, eps):
-    """Logits of the network in eval mode, BN folded into the linear layers."""
-    act = ACTIVATIONS[activation]
-    a = X
-    n_hidden = len(net.coefs) - 1
-    for i in range(n_hidden):
+def fold_network(net, eps):
+    """The eval-mode network as plain affine layers ``[(W, b), ...]``, BN folded in."""
+    layers = []
+    for i in range(len(net.coefs)):
         coef, intercept = net.coefs[i], net.intercepts[i]
-        if net.batch_norm:
+        if net.batch_norm and i < len(net.coefs) - 1:
             coef, intercept = fold_batchnorm(
                 coef,
                 intercept,
@@ -95,5 +93,24 @@ def predict_logits(net, X, activation, eps):
                 net.bn_running_vars[i],
                 eps,
             )
-        a = act(a @ coef + intercept)
-    return a @ net.coefs[-1] + net.intercepts[-1]
+        layers.append((coef, intercept))
+    return layers
+
+
+def forward_folded(layers, X, activation):
+    """Logits of ``fold_network``'s layers: one matmul and one add per layer."""
+    act = ACTIVATIONS[activation]
+    a = X
+    for coef, intercept in layers[:-1]:
+        a = a @ coef
+        a += intercept
+        a = act(a)
+    coef, intercept = layers[-1]
+    a = a @ coef
+    a += intercept
+    return a
+
+
+def predict_logits(net, X, activation, eps):
+    """Logits of the network in eval mode, BN folded into the linear layers."""
+    return forward_folded(fold_network(net, eps), X, activation)
