@@ -4,13 +4,19 @@ Imported only when a torch backend is asked for, so ``import skbn`` never
 imports torch. Tensors are made once per fit; batches are index slices of
 them; the only host-to-device traffic inside an epoch is what the plan
 supplies (the epoch's row order and, with dropout, the masks).
+
+The gradients are written out, as in the NumPy engine, instead of recorded by
+autograd: for a fixed MLP the backward pass is a few matrix products and
+torch's own BN and activation backward kernels, and skipping the autograd
+graph (building it, then walking it) removes most of the per-batch overhead
+that dominates at tabular batch sizes. The Adam step calls the fused kernel
+behind ``torch.optim.Adam(fused=True)`` directly, for the same reason.
 """
 
 import functools
 import math
 
 import torch
-import torch.nn.functional as F
 
 from .._network import Network
 from ._base import AdamState, Engine
@@ -67,15 +73,7 @@ def _fused_adam_runs(device):
 
 
 class TorchEngine(Engine):
-    """Mini-batch Adam on ``device``: autograd for the cross-entropy, then
-    Adam's fused kernel (``torch.optim.Adam(fused=True)``'s), called directly.
-
-    Calling the kernel instead of ``torch.optim.Adam.step`` saves the
-    optimizer's per-step Python bookkeeping, which cost more than the update
-    itself at these sizes; the L2 penalty enters as the kernel's
-    (non-decoupled) weight decay on the weight matrices, so autograd never sees
-    it. The arithmetic is ``torch.optim.Adam``'s, as in the NumPy engine.
-    """
+    """Mini-batch Adam on ``device`` with explicit gradients and fused Adam."""
 
     def __init__(self, config, network, adam, X, y, sample_weight, n_classes, device="cpu"):
         self.config = config
@@ -91,22 +89,17 @@ class TorchEngine(Engine):
         self.n_hidden = len(network.coefs) - 1
         self.batch_norm = network.batch_norm
         self._numpy_dtype = X.dtype
-
-        def param(a):
-            return tensor(a.copy()).requires_grad_(True)
-
-        self.coefs = [param(c) for c in network.coefs]
+        self.coefs = [tensor(c.copy()) for c in network.coefs]
         self.intercepts = [tensor(b.copy()) for b in network.intercepts]
-        first = self.n_hidden if self.batch_norm else 0
-        for i in range(first, len(self.intercepts)):
-            self.intercepts[i].requires_grad_(True)
-        self.scales = [param(g) for g in network.bn_scales]
-        self.shifts = [param(b) for b in network.bn_shifts]
+        self.scales = [tensor(g.copy()) for g in network.bn_scales]
+        self.shifts = [tensor(b.copy()) for b in network.bn_shifts]
         self.running_means = [tensor(m.copy()) for m in network.bn_running_means]
         self.running_vars = [tensor(v.copy()) for v in network.bn_running_vars]
         # Same order as Network.trainable(), so Adam's state maps one to one.
-        self.params = self.coefs + self.intercepts[first:] + self.scales + self.shifts
-
+        self._first_intercept = self.n_hidden if self.batch_norm else 0
+        self.params = (
+            self.coefs + self.intercepts[self._first_intercept :] + self.scales + self.shifts
+        )
         self.exp_avg = [tensor(m.copy()) for m in adam.exp_avg]
         self.exp_avg_sq = [tensor(v.copy()) for v in adam.exp_avg_sq]
         self._step = adam.step
@@ -116,40 +109,85 @@ class TorchEngine(Engine):
         self._fused = _fused_adam_runs(dev)
         self._dropout_widths = [c.shape[1] for c in network.coefs[:-1]]
 
-    def _loss(self, idx, masks):
+    @torch.no_grad()
+    def _loss_and_gradients(self, idx, masks):
+        """The batch's weighted cross-entropy over its ``m`` rows and the
+        gradients in ``self.params`` order (without the L2 penalty, which the
+        Adam step adds); BN's running statistics are updated on the way."""
         cfg = self.config
         act = _ACTIVATIONS[cfg.activation]
         m = idx.shape[0]
+        train_bn = m > 1  # one row has no batch statistics: use the running ones
         a = self.X.index_select(0, idx)
+        inputs, outputs, bn_saved = [], [], []
         for i in range(self.n_hidden):
+            inputs.append(a)
             z = a @ self.coefs[i]
             if self.batch_norm:
-                # One row has no batch statistics: use the running ones (no update).
-                z = F.batch_norm(
+                out, mean, invstd = torch.native_batch_norm(
                     z,
-                    self.running_means[i],
-                    self.running_vars[i],
                     self.scales[i],
                     self.shifts[i],
-                    training=m > 1,
-                    momentum=cfg.bn_momentum,
-                    eps=cfg.bn_eps,
+                    self.running_means[i],
+                    self.running_vars[i],
+                    train_bn,
+                    cfg.bn_momentum,
+                    cfg.bn_eps,
                 )
+                bn_saved.append((z, mean, invstd))
+                z = out
             else:
-                z = z + self.intercepts[i]
-            a = act(z)
-            if masks is not None:
-                a = a * masks[i]
-        logits = a @ self.coefs[-1] + self.intercepts[-1]
-        ce = F.cross_entropy(logits, self.y.index_select(0, idx), reduction="none")
-        if self.sample_weight is None:
-            weighted = ce.sum()
+                z += self.intercepts[i]
+            h = act(z)
+            outputs.append(h)
+            a = h * masks[i] if masks is not None else h
+        inputs.append(a)
+        logits = a @ self.coefs[-1]
+        logits += self.intercepts[-1]
+
+        y = self.y.index_select(0, idx).unsqueeze(1)
+        logp = torch.log_softmax(logits, dim=1)
+        ce = logp.gather(1, y).squeeze(1).neg_()
+        sw = None if self.sample_weight is None else self.sample_weight.index_select(0, idx)
+        weighted = ce.sum() if sw is None else ce @ sw
+        delta = logp.exp_()
+        delta.scatter_add_(1, y, torch.full_like(ce, -1.0).unsqueeze(1))
+        if sw is None:
+            delta *= 1.0 / m
         else:
-            weighted = ce @ self.sample_weight.index_select(0, idx)
-        return weighted / m
+            delta *= (sw / m).unsqueeze(1)
+
+        n = len(self.coefs)
+        coef_grads, intercept_grads = [None] * n, [None] * n
+        scale_grads, shift_grads = [None] * len(bn_saved), [None] * len(bn_saved)
+        for i in range(self.n_hidden, -1, -1):
+            coef_grads[i] = inputs[i].T @ delta
+            if i == self.n_hidden or not self.batch_norm:
+                intercept_grads[i] = delta.sum(dim=0)
+            if i == 0:
+                break
+            dh = delta @ self.coefs[i].T
+            if masks is not None:
+                dh *= masks[i - 1]
+            delta = _activation_backward(cfg.activation, dh, outputs[i - 1])
+            if self.batch_norm:
+                z, mean, invstd = bn_saved[i - 1]
+                delta, scale_grads[i - 1], shift_grads[i - 1] = _bn_backward(
+                    delta,
+                    z,
+                    self.scales[i - 1],
+                    self.running_means[i - 1],
+                    self.running_vars[i - 1],
+                    mean,
+                    invstd,
+                    train_bn,
+                    cfg.bn_eps,
+                )
+        grads = coef_grads + intercept_grads[self._first_intercept :] + scale_grads + shift_grads
+        return weighted / m, grads
 
     @torch.no_grad()
-    def _adam_step(self, m):
+    def _adam_step(self, grads, m):
         """One Adam step; the L2 penalty ``alpha / 2 * sum ||W||^2 / m`` enters
         as its gradient ``alpha / m * W`` (Adam's non-decoupled weight decay on
         the weight matrices only). Returns the penalty's value as a tensor."""
@@ -164,7 +202,7 @@ class TorchEngine(Engine):
             for part, decay in groups:
                 torch._fused_adam_(
                     self.params[part],
-                    [p.grad for p in self.params[part]],
+                    grads[part],
                     self.exp_avg[part],
                     self.exp_avg_sq[part],
                     [],
@@ -178,15 +216,12 @@ class TorchEngine(Engine):
                     maximize=False,
                 )
         else:
-            self._foreach_adam(groups)
-        for p in self.params:
-            p.grad = None
+            self._foreach_adam(grads, groups)
         return penalty
 
-    def _foreach_adam(self, groups):
+    def _foreach_adam(self, grads, groups):
         """The same update with multi-tensor kernels, where no fused kernel runs."""
         cfg = self.config
-        grads = [p.grad for p in self.params]
         for part, decay in groups:
             if decay:
                 torch._foreach_add_(grads[part], self.params[part], alpha=decay)
@@ -212,10 +247,9 @@ class TorchEngine(Engine):
             )
             if masks is not None:
                 masks = [torch.from_numpy(mk).to(self.device) for mk in masks]
-            loss = self._loss(order[start:stop], masks)
-            loss.backward()
-            penalty = self._adam_step(stop - start)
-            losses.append((loss.detach() + penalty) * (stop - start))
+            loss, grads = self._loss_and_gradients(order[start:stop], masks)
+            penalty = self._adam_step(grads, stop - start)
+            losses.append((loss + penalty) * (stop - start))
         total = torch.stack(losses).double().sum()
         return float(total) / len(epoch_plan.order)
 
@@ -234,3 +268,22 @@ class TorchEngine(Engine):
         return net, AdamState(
             self._step, [numpy(m) for m in self.exp_avg], [numpy(v) for v in self.exp_avg_sq]
         )
+
+
+def _activation_backward(name, dh, h):
+    """d(loss)/dz from d(loss)/dh, written with the activation's output ``h``."""
+    if name == "relu":
+        return torch.ops.aten.threshold_backward(dh, h, 0)
+    if name == "tanh":
+        return torch.ops.aten.tanh_backward(dh, h)
+    if name == "logistic":
+        return torch.ops.aten.sigmoid_backward(dh, h)
+    return dh
+
+
+def _bn_backward(dout, z, gamma, running_mean, running_var, mean, invstd, train, eps):
+    """torch's BN backward kernel: ``(dz, dgamma, dbeta)``. In eval mode (a
+    one-row batch) it differentiates through the running statistics."""
+    return torch.ops.aten.native_batch_norm_backward(
+        dout, z, gamma, running_mean, running_var, mean, invstd, train, eps, [True, True, True]
+    )
