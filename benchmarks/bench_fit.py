@@ -159,7 +159,7 @@ def main(argv=None):
     parser.add_argument("--hidden", type=int, nargs="+", default=[256, 128])
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
     hidden = tuple(args.hidden)

@@ -23,11 +23,12 @@ from ._base import AdamState, Engine
 
 __all__ = ["TorchEngine", "resolve_device"]
 
+# In place: every caller passes a fresh tensor (a matmul or BN output).
 _ACTIVATIONS = {
     "identity": lambda z: z,
-    "logistic": torch.sigmoid,
-    "relu": torch.relu,
-    "tanh": torch.tanh,
+    "logistic": torch.sigmoid_,
+    "relu": torch.relu_,
+    "tanh": torch.tanh_,
 }
 
 
@@ -108,6 +109,7 @@ class TorchEngine(Engine):
         self._steps = [step] * len(self.params)
         self._fused = _fused_adam_runs(dev)
         self._dropout_widths = [c.shape[1] for c in network.coefs[:-1]]
+        self._minus_ones = torch.empty((0, 1), dtype=self.X.dtype, device=dev)
 
     @torch.no_grad()
     def _loss_and_gradients(self, idx, masks):
@@ -142,8 +144,7 @@ class TorchEngine(Engine):
             outputs.append(h)
             a = h * masks[i] if masks is not None else h
         inputs.append(a)
-        logits = a @ self.coefs[-1]
-        logits += self.intercepts[-1]
+        logits = torch.addmm(self.intercepts[-1], a, self.coefs[-1])
 
         y = self.y.index_select(0, idx).unsqueeze(1)
         logp = torch.log_softmax(logits, dim=1)
@@ -151,7 +152,7 @@ class TorchEngine(Engine):
         sw = None if self.sample_weight is None else self.sample_weight.index_select(0, idx)
         weighted = ce.sum() if sw is None else ce @ sw
         delta = logp.exp_()
-        delta.scatter_add_(1, y, torch.full_like(ce, -1.0).unsqueeze(1))
+        delta.scatter_add_(1, y, self._minus_ones[:m])
         if sw is None:
             delta *= 1.0 / m
         else:
@@ -189,42 +190,39 @@ class TorchEngine(Engine):
     @torch.no_grad()
     def _adam_step(self, grads, m):
         """One Adam step; the L2 penalty ``alpha / 2 * sum ||W||^2 / m`` enters
-        as its gradient ``alpha / m * W`` (Adam's non-decoupled weight decay on
-        the weight matrices only). Returns the penalty's value as a tensor."""
+        as its gradient ``alpha / m * W``, added to the weight matrices'
+        gradients. Returns the penalty's value as a tensor."""
         cfg = self.config
         n = len(self.coefs)
         penalty = torch.stack(torch._foreach_norm(self.coefs)).square().sum()
         penalty = penalty * (0.5 * cfg.alpha / m)
+        if cfg.alpha:
+            torch._foreach_add_(grads[:n], self.coefs, alpha=cfg.alpha / m)
         self._step += 1
-        groups = [(slice(0, n), cfg.alpha / m), (slice(n, None), 0.0)]
         if self._fused:
             self._steps[0].add_(1.0)  # the one tensor every entry refers to
-            for part, decay in groups:
-                torch._fused_adam_(
-                    self.params[part],
-                    grads[part],
-                    self.exp_avg[part],
-                    self.exp_avg_sq[part],
-                    [],
-                    self._steps[part],
-                    lr=cfg.learning_rate,
-                    beta1=cfg.beta_1,
-                    beta2=cfg.beta_2,
-                    weight_decay=decay,
-                    eps=cfg.epsilon,
-                    amsgrad=False,
-                    maximize=False,
-                )
+            torch._fused_adam_(
+                self.params,
+                grads,
+                self.exp_avg,
+                self.exp_avg_sq,
+                [],
+                self._steps,
+                lr=cfg.learning_rate,
+                beta1=cfg.beta_1,
+                beta2=cfg.beta_2,
+                weight_decay=0.0,
+                eps=cfg.epsilon,
+                amsgrad=False,
+                maximize=False,
+            )
         else:
-            self._foreach_adam(grads, groups)
+            self._foreach_adam(grads)
         return penalty
 
-    def _foreach_adam(self, grads, groups):
+    def _foreach_adam(self, grads):
         """The same update with multi-tensor kernels, where no fused kernel runs."""
         cfg = self.config
-        for part, decay in groups:
-            if decay:
-                torch._foreach_add_(grads[part], self.params[part], alpha=decay)
         b1, b2 = cfg.beta_1, cfg.beta_2
         step_size = cfg.learning_rate / (1 - b1**self._step)
         bc2_sqrt = math.sqrt(1 - b2**self._step)
@@ -241,6 +239,9 @@ class TorchEngine(Engine):
         order = torch.from_numpy(epoch_plan.order).to(self.device)
         keep = 1.0 - self.config.dropout
         losses = []  # per-batch tensors: no device sync inside the epoch
+        rows = max(stop - start for start, stop in epoch_plan.bounds)
+        if len(self._minus_ones) < rows:  # -1 per row, to subtract the one-hot labels
+            self._minus_ones = torch.full_like(self.X[:rows, :1], -1.0)
         for start, stop in epoch_plan.bounds:
             masks = epoch_plan.dropout_masks(
                 stop - start, self._dropout_widths, keep, self._numpy_dtype
