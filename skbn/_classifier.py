@@ -677,9 +677,9 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             )
         return min(self.batch_size, n_samples)
 
-    def _train(self, X, codes, sample_weight, X_val, y_val, sw_val, incremental, scorer):
-        n_samples = X.shape[0]
-        config = TrainingConfig(
+    def _training_config(self, **overrides):
+        """The engine's view of the hyperparameters (``overrides`` replace some)."""
+        params = dict(
             activation=self.activation,
             bn_momentum=float(self.bn_momentum),
             bn_eps=float(self.bn_eps),
@@ -690,6 +690,11 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             beta_2=float(self.beta_2),
             epsilon=float(self.epsilon),
         )
+        return TrainingConfig(**{**params, **overrides})
+
+    def _train(self, X, codes, sample_weight, X_val, y_val, sw_val, incremental, scorer):
+        n_samples = X.shape[0]
+        config = self._training_config()
         plan = TrainingPlan(
             seed=self._seed,
             batch_size=self._batch_size(n_samples),

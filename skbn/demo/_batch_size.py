@@ -6,7 +6,6 @@ import numpy as np
 from sklearn.metrics import log_loss
 
 from .._plan import batch_bounds
-from ..engines import TrainingConfig
 from ..engines._numpy import loss_and_gradients
 from ._common import Figure, Section, mean, mean_std, quiet_fit
 from ._data import classification
@@ -60,17 +59,7 @@ def run_one(setup, seed):
 def train_mode_loss(model, X, y, batch_size):
     """Mean loss of the fitted weights over batches of ``batch_size`` rows in
     training mode (batch statistics, no dropout, no penalty)."""
-    cfg = TrainingConfig(
-        activation=model.activation,
-        bn_momentum=model.bn_momentum,
-        bn_eps=model.bn_eps,
-        dropout=0.0,
-        alpha=0.0,
-        learning_rate=model.learning_rate_init,
-        beta_1=model.beta_1,
-        beta_2=model.beta_2,
-        epsilon=model.epsilon,
-    )
+    cfg = model._training_config(dropout=0.0, alpha=0.0)
     net = model._get_network()
     total = 0.0
     for start, stop in batch_bounds(len(y), batch_size, merge_singleton=True):

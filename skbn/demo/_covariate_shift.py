@@ -6,7 +6,6 @@ import numpy as np
 
 from .._batchnorm import fold_batchnorm
 from .._network import ACTIVATIONS
-from ..engines import TrainingConfig
 from ..engines._numpy import loss_and_gradients
 from ._common import Figure, Section, mean, mean_std
 from ._data import classification
@@ -58,17 +57,7 @@ def smoothness(model, X, y):
     of the loss over the distances, and the largest change of the gradient per
     unit of distance (an estimate of the local beta-smoothness).
     """
-    cfg = TrainingConfig(
-        activation=model.activation,
-        bn_momentum=model.bn_momentum,
-        bn_eps=model.bn_eps,
-        dropout=0.0,
-        alpha=model.alpha,
-        learning_rate=model.learning_rate_init,
-        beta_1=model.beta_1,
-        beta_2=model.beta_2,
-        epsilon=model.epsilon,
-    )
+    cfg = model._training_config(dropout=0.0)
     net = model._get_network()
     loss0, grads, _ = loss_and_gradients(net, cfg, X, y, None, None)
     norm = np.sqrt(sum(float(np.vdot(g, g)) for g in grads))
