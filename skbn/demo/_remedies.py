@@ -7,6 +7,7 @@ from imblearn.metrics import geometric_mean_score
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 from imblearn.pipeline import make_pipeline
 from imblearn.under_sampling import RandomUnderSampler
+from sklearn.base import clone
 from sklearn.metrics import (
     ConfusionMatrixDisplay,
     average_precision_score,
@@ -60,12 +61,12 @@ def run_one(setup, seed, ratio):
         StratifiedKFold(3 if setup.quick else 5, shuffle=True, random_state=seed).split(X, y)
     )
     rows = []
-    for name in remedies(setup, seed):
+    for name, template in remedies(setup, seed).items():
         pred = np.empty_like(y)
         score = np.empty(len(y))
         per_fold = []
         for train, test in folds:
-            model = quiet_fit(remedies(setup, seed)[name], X[train], y[train])
+            model = quiet_fit(clone(template), X[train], y[train])
             pred[test] = model.predict(X[test])
             score[test] = model.predict_proba(X[test])[:, 1]
             per_fold.append(_metrics(y[test], pred[test], score[test]))
