@@ -49,8 +49,9 @@ class Progress:
         self.start = time.perf_counter()
         self.tty = stream.isatty()
 
-    def step(self, label):
-        self.done += 1
+    def step(self, label, advance=True):
+        """Count one finished job (``advance=False``: only redraw) and show ``label``."""
+        self.done += advance
         filled = self.width * self.done // self.total
         bar = "#" * filled + "." * (self.width - filled)
         elapsed = time.perf_counter() - self.start
@@ -140,6 +141,8 @@ def run_demo(
     outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_run)(job) for _, job in tasks
     )
+    if bar:
+        bar.step(f"running {tasks[0][0]}", advance=False)
     for (name, _), rows in zip(tasks, outputs):
         results[name] += rows
         if bar:
