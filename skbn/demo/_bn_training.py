@@ -15,7 +15,7 @@ CONFIG = ("activation", "batch_norm", "depth", "width")
 
 def run_one(setup, seed):
     depth, width = (4, 64) if setup.quick else (6, 128)
-    X_train, X_test, y_train, y_test = classification(setup.n(2000, 10000), seed)
+    X_train, X_test, y_train, y_test = classification(setup.n(2000, 6000), seed)
     rows = []
     for activation in ("relu", "logistic"):
         for batch_norm in (True, False):
@@ -23,7 +23,7 @@ def run_one(setup, seed):
                 (width,) * depth,
                 activation=activation,
                 batch_norm=batch_norm,
-                max_iter=setup.n(30, 60),
+                max_iter=setup.n(30, 40),
                 tol=0.0,
                 batch_size=64,
                 random_state=seed,
