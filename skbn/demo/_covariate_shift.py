@@ -154,8 +154,18 @@ def section(rows, setup):
         f"{'reduces' if s_on < s_off else 'does not reduce'} this distributional covariate "
         f"shift ({s_off / s_on if s_on > 0 else float('inf'):.1f}× ratio).",
         f"Along the gradient the loss varies by {r_on:.4f} with BN and {r_off:.4f} without, and "
-        f"the gradient changes by {b_on:.3f} vs {b_off:.3f} per unit of distance: the loss "
-        f"surface is {'smoother' if b_on < b_off else 'not smoother'} with BN by this probe.",
+        f"the gradient changes by {b_on:.3f} vs {b_off:.3f} per unit of distance: "
+        + (
+            "the loss surface is smoother with BN by both probes."
+            if b_on < b_off and r_on < r_off
+            else "the loss surface is not smoother with BN by either probe."
+            if b_on >= b_off and r_on >= r_off
+            else "the gradient is "
+            + ("smoother" if b_on < b_off else "rougher")
+            + " with BN, the loss "
+            + ("flatter" if r_on < r_off else "less flat")
+            + ": the two probes disagree."
+        ),
         "Santurkar et al. (2018) argue that BN's benefit comes from the smoother loss, not "
         "from less covariate shift; "
         + (
