@@ -7,7 +7,7 @@ from sklearn.metrics import log_loss
 
 from .._plan import batch_bounds
 from ..engines._numpy import loss_and_gradients
-from ._common import Figure, Section, mean, mean_std, quiet_fit
+from ._common import Figure, Section, mean, mean_std, quiet_fit, series
 from ._data import classification
 from ._plots import lines_figure
 
@@ -106,9 +106,8 @@ def section(rows, setup):
         "eval − train",
         "test accuracy",
     ]
-    table, series = [], {}
+    table, lines = [], {}
     for bn in (True, False):
-        mu, sd = [], []
         for b in sizes(setup):
             where = {"batch_norm": bn, "batch_size": b}
             table.append(
@@ -121,14 +120,9 @@ def section(rows, setup):
                     mean_std(sweep, "test_accuracy", **where),
                 ]
             )
-            gap = [
-                r["train_eval_gap"]
-                for r in sweep
-                if r["batch_norm"] == bn and r["batch_size"] == b
-            ]
-            mu.append(np.mean(gap))
-            sd.append(np.std(gap))
-        series[f"BN {'on' if bn else 'off'}"] = (mu, sd)
+        lines[f"BN {'on' if bn else 'off'}"] = series(
+            sweep, "train_eval_gap", "batch_size", sizes(setup), batch_norm=bn
+        )
     small, large = sizes(setup)[0], sizes(setup)[-1]
     gap = {b: mean(sweep, "train_eval_gap", batch_norm=True, batch_size=b) for b in (small, large)}
     plain = {
@@ -150,7 +144,7 @@ def section(rows, setup):
     ]
     fig = lines_figure(
         list(sizes(setup)),
-        series,
+        lines,
         "batch size",
         "eval-mode − train-mode loss",
         log_x=True,

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.metrics import balanced_accuracy_score, recall_score
 
 from .._plan import TrainingPlan
-from ._common import Figure, Section, mean, mean_std, quiet_fit
+from ._common import Figure, Section, mean, mean_std, quiet_fit, series
 from ._data import imbalanced
 from ._plots import bars_figure
 
@@ -143,16 +143,7 @@ def section(rows, setup):
         {
             f"BN {'on' if bn else 'off'}": (
                 [rec[(bn, s)] for s in SAMPLERS],
-                [
-                    np.std(
-                        [
-                            r["minority_recall"]
-                            for r in fits
-                            if r["batch_norm"] == bn and r["batch_sampler"] == s
-                        ]
-                    )
-                    for s in SAMPLERS
-                ],
+                series(fits, "minority_recall", "batch_sampler", SAMPLERS, batch_norm=bn)[1],
             )
             for bn in (True, False)
         },

@@ -63,6 +63,13 @@ def mean(rows, key, **where):
     return float(np.mean(v)) if v else float("nan")
 
 
+def series(rows, key, along, xs, **where):
+    """Means and standard deviations over the seeds of ``key``, one per value
+    ``x`` in ``xs`` of the row key ``along`` (for a figure's line or bars)."""
+    groups = [values(rows, key, **where, **{along: x}) for x in xs]
+    return [float(np.mean(g)) for g in groups], [float(np.std(g)) for g in groups]
+
+
 def mean_std(rows, key, digits=3, **where):
     """``'mean ± std'`` over the seeds of the matching rows."""
     v = values(rows, key, **where)

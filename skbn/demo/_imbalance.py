@@ -10,7 +10,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from ._common import Figure, Section, compare, mean, mean_std, quiet_fit
+from ._common import Figure, Section, compare, mean, mean_std, quiet_fit, series
 from ._data import imbalanced
 from ._plots import lines_figure
 
@@ -96,10 +96,7 @@ def section(rows, setup):
     fig = lines_figure(
         ratios,
         {
-            m: (
-                [mean(rows, m, ratio=r) for r in ratios],
-                [np.std([x[m] for x in rows if x["ratio"] == r]) for r in ratios],
-            )
+            m: series(rows, m, "ratio", ratios)
             for m in (
                 "accuracy",
                 "balanced_accuracy",

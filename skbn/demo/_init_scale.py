@@ -4,7 +4,7 @@ from functools import partial
 
 import numpy as np
 
-from ._common import Figure, Section, mean, mean_std, quiet_fit
+from ._common import Figure, Section, mean, mean_std, quiet_fit, series
 from ._data import classification
 from ._plots import lines_figure
 
@@ -67,9 +67,8 @@ def jobs(setup):
 
 def section(rows, setup):
     header = ["BN", "init scale", "final training loss", "test accuracy"]
-    table, series, spread = [], {}, {}
+    table, lines, spread = [], {}, {}
     for bn in (True, False):
-        acc_mu, acc_sd = [], []
         for s in SCALES:
             table.append(
                 [
@@ -79,12 +78,8 @@ def section(rows, setup):
                     mean_std(rows, "test_accuracy", batch_norm=bn, init_scale=s),
                 ]
             )
-            acc = [
-                r["test_accuracy"] for r in rows if r["batch_norm"] == bn and r["init_scale"] == s
-            ]
-            acc_mu.append(np.mean(acc))
-            acc_sd.append(np.std(acc))
-        series[f"BN {'on' if bn else 'off'}"] = (acc_mu, acc_sd)
+        acc_mu, acc_sd = series(rows, "test_accuracy", "init_scale", SCALES, batch_norm=bn)
+        lines[f"BN {'on' if bn else 'off'}"] = (acc_mu, acc_sd)
         spread[bn] = max(acc_mu) - min(acc_mu)
     less = spread[True] < spread[False] - 0.005
     findings = [
@@ -101,7 +96,7 @@ def section(rows, setup):
         )
     fig = lines_figure(
         list(SCALES),
-        series,
+        lines,
         "initial weight scale (× Glorot)",
         "test accuracy",
         log_x=True,

@@ -2,9 +2,8 @@
 
 from functools import partial
 
-import numpy as np
 
-from ._common import Figure, Section, mean, mean_std, quiet_fit
+from ._common import Figure, Section, mean, mean_std, quiet_fit, series, values
 from ._data import classification
 from ._plots import lines_figure
 
@@ -67,15 +66,12 @@ def jobs(setup):
 
 def section(rows, setup):
     header = ["activation", "BN", "learning rate", "diverged", "trained", "test accuracy"]
-    table = []
-    series = {}
-    findings = []
+    table, lines, findings = [], {}, []
     for act in ("relu", "logistic"):
         for bn in (True, False):
-            mu, sd = [], []
             for mult in MULTIPLIERS:
                 where = {"activation": act, "batch_norm": bn, "lr_multiplier": mult}
-                n = len([r for r in rows if all(r[k] == v for k, v in where.items())])
+                n = len(values(rows, "test_accuracy", **where))
                 table.append(
                     [
                         act,
@@ -86,12 +82,9 @@ def section(rows, setup):
                         mean_std(rows, "test_accuracy", **where),
                     ]
                 )
-                acc = [
-                    r["test_accuracy"] for r in rows if all(r[k] == v for k, v in where.items())
-                ]
-                mu.append(np.mean(acc))
-                sd.append(np.std(acc))
-            series[f"{act}, BN {'on' if bn else 'off'}"] = (mu, sd)
+            lines[f"{act}, BN {'on' if bn else 'off'}"] = series(
+                rows, "test_accuracy", "lr_multiplier", MULTIPLIERS, activation=act, batch_norm=bn
+            )
         top = MULTIPLIERS[-1]
         on = mean(rows, "trained", activation=act, batch_norm=True, lr_multiplier=top)
         off = mean(rows, "trained", activation=act, batch_norm=False, lr_multiplier=top)
@@ -116,7 +109,7 @@ def section(rows, setup):
         )
     fig = lines_figure(
         list(MULTIPLIERS),
-        series,
+        lines,
         "learning-rate multiplier",
         "test accuracy",
         log_x=True,
