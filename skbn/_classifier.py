@@ -6,7 +6,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit, log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
@@ -21,31 +20,20 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._network import Network, fold_network, forward_folded, predict_logits
+from ._network import (
+    Network,
+    fold_network,
+    forward_folded,
+    log_softmax_,
+    predict_logits,
+    softmax_,
+)
 from ._plan import TrainingPlan, init_network
 from .engines import AdamState, TrainingConfig, get_engine
 
 __all__ = ["BNMLPClassifier"]
 
 _BN_ATTRS = ("bn_scales_", "bn_shifts_", "bn_running_means_", "bn_running_vars_")
-
-
-def _softmax(z):
-    """Row-wise softmax in place (SciPy's wrapper costs more than this for one row).
-
-    For two classes it is the logistic of the logit difference: reductions
-    along a 2-wide axis cost more than the whole rest of a large predict.
-    """
-    if z.shape[1] == 2:
-        d = z[:, 1] - z[:, 0]
-        expit(d, out=z[:, 1])
-        np.negative(d, out=d)
-        expit(d, out=z[:, 0])  # not 1 - p: tiny probabilities keep their precision
-        return z
-    z -= z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-    return z
 
 
 def _check_targets(y):
@@ -791,7 +779,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             w = None if sample_weight is None else sample_weight[rows]
             recall[k] = np.average(pred[rows] == k, weights=w)
         if scorer is None:  # minus the weighted mean cross-entropy
-            ce = -log_softmax(logits, axis=1)[np.arange(len(codes)), codes]
+            ce = -log_softmax_(logits)[np.arange(len(codes)), codes]  # pred is taken
             return -float(np.average(ce, weights=sample_weight)), recall
         # Scorers call predict/predict_proba: give them a copy holding `net`.
         model = copy.copy(self)
@@ -926,7 +914,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         >>> proba.shape, bool(abs(proba.sum(axis=1) - 1).max() < 1e-12)
         ((4, 2), True)
         """
-        return _softmax(self._logits(X))
+        return softmax_(self._logits(X))
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed stably.
@@ -951,10 +939,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         >>> bool(np.allclose(np.exp(clf.predict_log_proba(X[:4])), clf.predict_proba(X[:4])))
         True
         """
-        logits = self._logits(X)
-        logits -= logits.max(axis=1, keepdims=True)
-        logits -= np.log(np.exp(logits).sum(axis=1, keepdims=True))
-        return logits
+        return log_softmax_(self._logits(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

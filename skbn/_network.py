@@ -10,7 +10,15 @@ from scipy.special import expit
 
 from ._batchnorm import fold_batchnorm
 
-__all__ = ["ACTIVATIONS", "Network", "fold_network", "forward_folded", "predict_logits"]
+__all__ = [
+    "ACTIVATIONS",
+    "Network",
+    "fold_network",
+    "forward_folded",
+    "log_softmax_",
+    "predict_logits",
+    "softmax_",
+]
 
 
 def _relu(z):
@@ -130,3 +138,32 @@ def _forward_block(layers, X, activation):
 def predict_logits(net, X, activation, eps):
     """Logits of the network in eval mode, BN folded into the linear layers."""
     return forward_folded(fold_network(net, eps), X, activation)
+
+
+# Row-wise (log-)softmax in place: SciPy's array-API wrappers cost more than
+# the maths for a training batch or a single row.
+
+
+def log_softmax_(z):
+    """Row-wise log-softmax of ``z``, in place."""
+    z -= z.max(axis=1, keepdims=True)
+    z -= np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return z
+
+
+def softmax_(z):
+    """Row-wise softmax of ``z``, in place.
+
+    For two classes it is the logistic of the logit difference: reductions
+    along a 2-wide axis cost more than the whole rest of a large predict.
+    """
+    if z.shape[1] == 2:
+        d = z[:, 1] - z[:, 0]
+        expit(d, out=z[:, 1])
+        np.negative(d, out=d)
+        expit(d, out=z[:, 0])  # not 1 - p: tiny probabilities keep their precision
+        return z
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z

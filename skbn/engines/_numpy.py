@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .._batchnorm import batchnorm_backward, batchnorm_train, update_running_stats
-from .._network import ACTIVATIONS
+from .._network import ACTIVATIONS, log_softmax_
 from ._base import Engine
 
 __all__ = ["NumpyEngine", "loss_and_gradients"]
@@ -21,14 +21,6 @@ def _activation_grad(name, h, dh):
     elif name == "logistic":
         dh *= h * (1 - h)
     return dh
-
-
-def _log_softmax(z):
-    """Row-wise log-softmax, in place (SciPy's wrapper costs more than the maths
-    at these batch sizes)."""
-    z -= z.max(axis=1, keepdims=True)
-    z -= np.log(np.exp(z).sum(axis=1, keepdims=True))
-    return z
 
 
 def loss_and_gradients(net, config, X, y, sample_weight, masks):
@@ -74,7 +66,7 @@ def loss_and_gradients(net, config, X, y, sample_weight, masks):
     inputs.append(a)
     logits = a @ net.coefs[-1] + net.intercepts[-1]
 
-    logp = _log_softmax(logits)
+    logp = log_softmax_(logits)
     rows = np.arange(m)
     ce = -logp[rows, y]
     penalty = sum(float(np.vdot(c, c)) for c in net.coefs)
