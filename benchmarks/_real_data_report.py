@@ -98,6 +98,8 @@ def plot_mean_ranks(path, ranks, cds, groups):
         y = np.arange(len(r))
         ax.scatter(r.to_numpy(), y, c=[colours[groups[name]] for name in r.index], zorder=3)
         ax.set_yticks(y, r.index, fontsize=8)
+        ax.set_xlim(0.5, n + 0.5)
+        ax.set_ylim(-1.5, n - 0.5)
         ax.set_xlabel("mean rank over the binary panel (1 = best)")
         ax.set_title(METRICS[metric])
         ax.grid(axis="x", alpha=0.3)
@@ -107,9 +109,9 @@ def plot_mean_ranks(path, ranks, cds, groups):
             ax.axvline(best + cds[metric], ls="--", c="k", lw=0.8)
             ax.annotate(
                 f"best + CD ({cds[metric]:.1f})",
-                (best + cds[metric], len(r) - 0.5),
+                (best + cds[metric], -1.1),
                 fontsize=7,
-                ha="left",
+                ha="center",
             )
     handles = [
         plt.Line2D([], [], marker="o", ls="", c=c, label=label) for label, c in colours.items()
@@ -148,6 +150,7 @@ def write_report(out, results, recipes, datasets, config):
     fit = frame[frame.dataset.isin(binary)].groupby("recipe")[["fit_time", "predict_time"]]
     fit_median = fit.median().reindex(names)
     order = ranks["balanced_accuracy"].sort_values().index.tolist()
+    compute = sum(entry["seconds"] for entry in results.values())
 
     lines = [
         "# Real-data benchmark: skbn against the classifiers used on imbalanced tabular data",
@@ -174,9 +177,11 @@ def write_report(out, results, recipes, datasets, config):
     lines += [
         f"- Ties: per-data-set means within {TIE}. p: two-sided Wilcoxon signed-rank "
         "test over the binary sets (Demšar 2006).",
-        f"- Wall time of this run: {config['wall_seconds_this_run'] / 60:.1f} min for "
-        f"{config['units_run']} (recipe, data set) units; {config['units_cached']} came from "
-        "the cache.",
+        f"- Compute: the {len(results)} (recipe, data set) units took "
+        f"{compute / 60:.1f} min of one core in all (about {compute / 60 / config['n_jobs']:.1f} "
+        f"min of wall time with {config['n_jobs']} jobs); this run computed "
+        f"{config['units_run']} of them in {config['wall_seconds_this_run'] / 60:.1f} min and "
+        "took the rest from the cache.",
         "",
         "## Summary",
         "",
@@ -199,9 +204,7 @@ def write_report(out, results, recipes, datasets, config):
     lines += [
         "Friedman test over the binary sets and the Nemenyi critical difference of mean "
         "ranks (α = 0.05): "
-        + "; ".join(
-            f"{METRICS[m]} p = {_p(friedman[m])}, CD = {_fmt(cds[m], 1)}" for m in METRICS
-        )
+        + "; ".join(f"{METRICS[m]} p = {_p(friedman[m])}, CD = {_fmt(cds[m], 1)}" for m in METRICS)
         + ". Two recipes whose mean ranks differ by less than the CD are not told apart "
         "by the Nemenyi test; with this many recipes it is conservative, and the pairwise "
         "Wilcoxon tests below are the sharper comparison.",
@@ -225,7 +228,9 @@ def write_report(out, results, recipes, datasets, config):
                 for ours_name in ours:
                     res = pairwise(t.loc[ours_name], t.loc[peer])
                     pairs[metric, ours_name, peer] = res
-                    col[ours_name] = f"{res['wins']}/{res['ties']}/{res['losses']} ({_p(res['p'])})"
+                    col[ours_name] = (
+                        f"{res['wins']}/{res['ties']}/{res['losses']} ({_p(res['p'])})"
+                    )
                 cells[peer] = col
             lines += [f"### {label}", "", markdown(pd.DataFrame(cells)), ""]
 
@@ -273,14 +278,13 @@ def write_report(out, results, recipes, datasets, config):
             "",
         ]
     (out / "report.md").write_text("\n".join(lines))
+    (out / "headline.md").write_text(headline(tables, binary, fit_median, recipes, names))
     plot_mean_ranks(out / "mean_ranks.png", ranks, cds, groups)
 
     summary = {
         "config": config,
         "datasets": {d.name: {"rows": len(d.y), "binary": d.binary} for d in datasets},
-        "means": {
-            m: tables[m][binary].mean(axis=1).dropna().to_dict() for m in METRICS
-        },
+        "means": {m: tables[m][binary].mean(axis=1).dropna().to_dict() for m in METRICS},
         "mean_ranks": {m: ranks[m].to_dict() for m in METRICS},
         "per_dataset": {m: tables[m].T.to_dict() for m in METRICS},
         "friedman_p": friedman,
@@ -295,6 +299,31 @@ def write_report(out, results, recipes, datasets, config):
     summary = _finite(summary)
     (out / "summary.json").write_text(json.dumps(summary, indent=1, allow_nan=False))
     return summary
+
+
+def headline(tables, binary, fit_median, recipes, names, n_skbn=3):
+    """The README's table: the peers, the ``n_skbn`` skbn recipes with the best
+    mean balanced accuracy, and skbn with no remedy, against the balanced
+    random forest."""
+    means = {m: tables[m][binary].mean(axis=1) for m in METRICS}
+    ours = [n for n in names if recipes[n].group == "skbn"]
+    best = means["balanced_accuracy"][ours].sort_values(ascending=False).index[:n_skbn]
+    rows = [n for n in names if recipes[n].group == "peer"] + list(best)
+    rows += [n for n in ("skbn BN none",) if n in names and n not in rows]
+    cols = {label: means[m][rows].map(_fmt) for m, label in METRICS.items()}
+    brf = "BalancedRandomForest"
+    if brf in names:
+        ba = tables["balanced_accuracy"][binary]
+        cols["balanced accuracy W/T/L vs forest"] = pd.Series(
+            {n: "{wins}/{ties}/{losses}".format(**pairwise(ba.loc[n], ba.loc[brf])) for n in rows}
+        ).where(pd.Index(rows) != brf, "–")
+        cols["fit time × forest"] = (
+            fit_median["fit_time"][rows] / fit_median.loc[brf, "fit_time"]
+        ).map(lambda x: _fmt(x, 2))
+    return (
+        f"Means over the {len(binary)} binary KEEL sets of the development panel "
+        "(5-fold × 2; `benchmarks/bench_real_data.py`):\n\n" + markdown(pd.DataFrame(cols)) + "\n"
+    )
 
 
 def _finite(x):

