@@ -418,7 +418,7 @@ def main(argv=None):
         "n_jobs": args.n_jobs,
         "units_run": len(todo),
         "units_cached": len(results) - len(todo),
-        "wall_seconds_this_run": wall,
+        "wall_seconds_this_run": round(wall, 1),
         "quick": args.quick,
     }
     summary = write_report(out, results, recipes, datasets, config)
