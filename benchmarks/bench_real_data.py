@@ -46,11 +46,11 @@ from sklearn.metrics import average_precision_score, balanced_accuracy_score
 from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.preprocessing import OneHotEncoder, StandardScaler, label_binarize
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 from _real_data import digits_lt_train, load_panel  # noqa: E402
 from _real_data_report import write_report  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
 SKBN_SOURCE = HERE.parent / "skbn"
 QUICK_DATASETS = ["glass4", "ecoli3", "haberman", "flareF", "digits-LT"]
 
