@@ -11,6 +11,11 @@ agree and users coming from PyTorch find no surprises:
   (PyTorch's convention; Keras' ``momentum=0.99`` is PyTorch's ``0.01``);
 * ``eps`` is added to the variance inside the square root.
 
+Every function also takes a leading member axis (``x`` of shape
+``(k, m, features)`` and parameters of shape ``(k, features)``) for the
+members of an ensemble trained as one network (``ensemble_size``): each member
+normalises its own batch with its own statistics. Rows are always axis -2.
+
 A training batch of one row has no variance to normalise with. PyTorch raises
 there; here such a batch is normalised with the running statistics, exactly as
 in eval mode, and the running statistics are left unchanged. Gradients still
@@ -51,7 +56,12 @@ def batchnorm_eval(x, gamma, beta, running_mean, running_var, eps):
     Each row's output depends on that row only.
     """
     scale = gamma / np.sqrt(running_var + eps)
-    return (x - running_mean) * scale + beta
+    return (x - _rows(running_mean)) * _rows(scale) + _rows(beta)
+
+
+def _rows(a):
+    """Per-feature array ``(..., features)`` broadcast over the rows (axis -2)."""
+    return a[..., None, :]
 
 
 def batchnorm_train(x, gamma, beta, running_mean, running_var, eps):
@@ -68,18 +78,18 @@ def batchnorm_train(x, gamma, beta, running_mean, running_var, eps):
     cache : BNCache
         Input of :func:`batchnorm_backward`.
     """
-    m = x.shape[0]
+    m = x.shape[-2]
     if m == 1:
         inv_std = 1.0 / np.sqrt(running_var + eps)
-        xhat = (x - running_mean) * inv_std
-        return gamma * xhat + beta, None, None, BNCache(xhat, inv_std, gamma, False)
-    mean = x.mean(axis=0)
-    xhat = x - mean
-    var = np.einsum("ij,ij->j", xhat, xhat) / m  # biased; no (m, n) temporary
+        xhat = (x - _rows(running_mean)) * _rows(inv_std)
+        return _rows(gamma) * xhat + _rows(beta), None, None, BNCache(xhat, inv_std, gamma, False)
+    mean = x.mean(axis=-2)
+    xhat = x - _rows(mean)
+    var = np.einsum("...ij,...ij->...j", xhat, xhat) / m  # biased; no (m, n) temporary
     inv_std = 1.0 / np.sqrt(var + eps)
-    xhat *= inv_std
-    out = xhat * gamma
-    out += beta
+    xhat *= _rows(inv_std)
+    out = xhat * _rows(gamma)
+    out += _rows(beta)
     return out, mean, var, BNCache(xhat, inv_std, gamma, True)
 
 
@@ -102,18 +112,18 @@ def batchnorm_backward(dout, cache):
 
     Returns ``(dx, dgamma, dbeta)``.
     """
-    dgamma = np.einsum("ij,ij->j", dout, cache.xhat)
-    dbeta = dout.sum(axis=0)
+    dgamma = np.einsum("...ij,...ij->...j", dout, cache.xhat)
+    dbeta = dout.sum(axis=-2)
     if not cache.batch_stats:
-        return dout * (cache.gamma * cache.inv_std), dgamma, dbeta
-    m = dout.shape[0]
+        return dout * _rows(cache.gamma * cache.inv_std), dgamma, dbeta
+    m = dout.shape[-2]
     # d xhat_i / d x_j couples every row through the batch mean and variance:
     # dx = gamma * inv_std * (dout - mean(dout) - xhat * mean(dout * xhat)),
     # where the two means are dbeta / m and dgamma / m.
-    dx = cache.xhat * (-dgamma / m)
+    dx = cache.xhat * _rows(-dgamma / m)
     dx += dout
-    dx -= dbeta / m
-    dx *= cache.gamma * cache.inv_std
+    dx -= _rows(dbeta / m)
+    dx *= _rows(cache.gamma * cache.inv_std)
     return dx, dgamma, dbeta
 
 
@@ -126,4 +136,4 @@ def fold_batchnorm(coef, intercept, gamma, beta, running_mean, running_var, eps)
     with and without BN.
     """
     scale = gamma / np.sqrt(running_var + eps)
-    return coef * scale, (intercept - running_mean) * scale + beta
+    return coef * _rows(scale), (intercept - running_mean) * scale + beta

@@ -22,6 +22,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ._network import (
     Network,
+    combine_members,
     fold_network,
     forward_folded,
     log_softmax_,
@@ -214,6 +215,30 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         the CPU with the NumPy engine too. The fitted state always comes back
         to NumPy arrays.
 
+    ensemble_size : int >= 1, default=1
+        Number of members trained in one pass as one batched network (the
+        "packed" ensemble of TabM, Gorishniy et al. 2025): each member has
+        its own weights, biases, BN scales, shifts and running statistics,
+        initialised from its own planned seed (member 0 is the network that
+        ``ensemble_size=1`` gives), and each layer is one batched matrix
+        product over the members. Each member is trained on its own loss, as
+        if alone; ``loss_curve_`` records the members' mean. Prediction
+        averages the members' probabilities, as deep ensembles do
+        (Lakshminarayanan et al. 2017; TabM averages probabilities, not
+        logits): an average of probabilities is a mixture of calibrated
+        posteriors, while averaged logits would sharpen it. Early stopping
+        scores that average. :meth:`predict_member_proba` gives each
+        member's probabilities.
+
+    member_batches : {'shared', 'independent'}, default='shared'
+        What each member of an ensemble trains on. ``'shared'``: every member
+        sees the same batches (TabM; members differ by their initialisation
+        and dropout masks). ``'independent'``: each member draws its own row
+        order from its own stream, and with ``batch_sampler='balanced'`` its
+        own balanced draw, so members see different majority rows —
+        EasyEnsemble (Liu et al. 2009) inside one network. Ignored when
+        ``ensemble_size=1``.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -228,7 +253,9 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
 
     coefs_ : list of ndarray
         ``coefs_[i]`` is the weight matrix from layer ``i`` to layer ``i + 1``,
-        of shape ``(fan_in, fan_out)``.
+        of shape ``(fan_in, fan_out)``. With ``ensemble_size=k > 1`` this and
+        every other network array below has a leading member axis:
+        ``(k, fan_in, fan_out)`` here, ``(k, width)`` for the others.
 
     intercepts_ : list of ndarray
         ``intercepts_[i]`` is the bias vector of layer ``i + 1`` (zeros for
@@ -342,6 +369,8 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "backend": [StrOptions({"auto", "numpy", "torch"})],
         "device": "no_validation",  # a str or a torch.device, checked by the engine
+        "ensemble_size": [Interval(Integral, 1, None, closed="left")],
+        "member_batches": [StrOptions({"shared", "independent"})],
     }
 
     def __init__(
@@ -374,6 +403,8 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         n_iter_no_change=10,
         backend="auto",
         device="cpu",
+        ensemble_size=1,
+        member_batches="shared",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -402,6 +433,8 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.backend = backend
         self.device = device
+        self.ensemble_size = ensemble_size
+        self.member_batches = member_batches
 
     # ------------------------------------------------------------------ fit
 
@@ -526,13 +559,19 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         self._train(X, codes, sample_weight, X_val, y_val, sw_val, incremental, scorer)
 
     def _check_architecture(self, hidden):
-        fitted = [c.shape[1] for c in self.coefs_[:-1]]
-        if fitted != hidden or bool(self.bn_scales_) != bool(self.batch_norm):
+        fitted = [c.shape[-1] for c in self.coefs_[:-1]]
+        members = self.coefs_[0].shape[0] if self.coefs_[0].ndim == 3 else 1
+        if (
+            fitted != hidden
+            or bool(self.bn_scales_) != bool(self.batch_norm)
+            or members != self.ensemble_size
+        ):
             raise ValueError(
                 "warm_start and partial_fit continue the fitted network, which has "
-                f"hidden_layer_sizes={tuple(fitted)} and "
-                f"batch_norm={bool(self.bn_scales_)}; the parameters now ask for "
-                f"{tuple(hidden)} and batch_norm={bool(self.batch_norm)}."
+                f"hidden_layer_sizes={tuple(fitted)}, batch_norm={bool(self.bn_scales_)} "
+                f"and ensemble_size={members}; the parameters now ask for "
+                f"{tuple(hidden)}, batch_norm={bool(self.batch_norm)} and "
+                f"ensemble_size={self.ensemble_size}."
             )
 
     def _validated_hidden_layer_sizes(self):
@@ -622,7 +661,14 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
     def _initialize(self, n_features, hidden, dtype, early_stopping):
         self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         layer_sizes = [n_features, *hidden, len(self.classes_)]
-        net = init_network(self._seed, layer_sizes, self.activation, self.batch_norm, dtype)
+        net = init_network(
+            self._seed,
+            layer_sizes,
+            self.activation,
+            self.batch_norm,
+            dtype,
+            n_members=self.ensemble_size,
+        )
         self._set_network(net)
         self._adam = None
         self.n_layers_ = len(layer_sizes)
@@ -690,6 +736,8 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             merge_singleton=self.batch_norm,
             dropout=config.dropout,
             batch_sampler=self.batch_sampler,
+            n_members=self.ensemble_size,
+            member_batches=self.member_batches,
         )
         net = self._get_network()
         # partial_fit continues Adam; fit (warm start or not) starts it afresh.
@@ -810,7 +858,8 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
 
     # -------------------------------------------------------------- predict
 
-    def _logits(self, X):
+    def _member_logits(self, X):
+        """Raw logits, ``(n, classes)`` or ``(k, n, classes)`` for an ensemble."""
         check_is_fitted(self)
         dtype = self.coefs_[0].dtype
         fast = (
@@ -826,7 +875,12 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         )
         if not fast:  # the full validation, with its error messages and conversions
             X = validate_data(self, X, reset=False, dtype=dtype)
-        return self._adjust(forward_folded(self._folded_layers(), X, self.activation))
+        return forward_folded(self._folded_layers(), X, self.activation)
+
+    def _logits(self, X):
+        """The adjusted logits of the model (of the members' mean probability
+        for an ensemble)."""
+        return self._adjust(combine_members(self._member_logits(X)))
 
     def _folded_layers(self):
         """BN folded into the linear layers, cached until a fitted array is replaced.
@@ -915,6 +969,39 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         ((4, 2), True)
         """
         return softmax_(self._logits(X))
+
+    def predict_member_proba(self, X):
+        """Each ensemble member's class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to classify, with the features seen in fit.
+
+        Returns
+        -------
+        proba : ndarray of shape (ensemble_size, n_samples, n_classes)
+            ``proba[j]`` is member ``j``'s softmax (with ``logit_adjustment``
+            applied to its logits); their spread shows how much the members
+            disagree. Without ``logit_adjustment``, :meth:`predict_proba` is
+            their mean. With ``ensemble_size=1`` the single member's.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from skbn import BNMLPClassifier
+        >>> X, y = make_classification(n_samples=100, random_state=0)
+        >>> clf = BNMLPClassifier((8,), ensemble_size=4, max_iter=20, random_state=0).fit(X, y)
+        >>> members = clf.predict_member_proba(X[:3])
+        >>> members.shape
+        (4, 3, 2)
+        >>> bool(abs(members.mean(axis=0) - clf.predict_proba(X[:3])).max() < 1e-12)
+        True
+        """
+        logits = self._member_logits(X)
+        if logits.ndim == 2:
+            logits = logits[None]
+        return softmax_(self._adjust(logits))
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed stably.

@@ -13,6 +13,7 @@ from ._batchnorm import fold_batchnorm
 __all__ = [
     "ACTIVATIONS",
     "Network",
+    "combine_members",
     "fold_network",
     "forward_folded",
     "log_softmax_",
@@ -50,6 +51,10 @@ class Network:
     the hidden layers' intercepts are fixed at zero: BN subtracts the batch
     mean, so a bias there has no effect and no gradient (it is what
     ``nn.Linear(bias=False)`` before ``nn.BatchNorm1d`` does in PyTorch).
+
+    An ensemble of ``k`` members trained as one network (``ensemble_size``)
+    has a leading member axis on every array: ``coefs[i]`` of shape
+    ``(k, fan_in, fan_out)``, the others ``(k, width)``.
     """
 
     coefs: list
@@ -62,6 +67,10 @@ class Network:
     @property
     def batch_norm(self):
         return bool(self.bn_scales)
+
+    @property
+    def n_members(self):
+        return self.coefs[0].shape[0] if self.coefs[0].ndim == 3 else 1
 
     def trainable(self):
         """The arrays the optimiser updates, in a fixed order."""
@@ -112,13 +121,16 @@ _BLOCK_ROWS = 4096
 
 def forward_folded(layers, X, activation):
     """Logits of ``fold_network``'s layers: one matmul and one add per layer,
-    in blocks of rows."""
+    in blocks of rows. Shape ``(n, classes)``, or ``(k, n, classes)`` for an
+    ensemble (one batched matmul per layer over the members)."""
     if len(X) <= _BLOCK_ROWS:
         return _forward_block(layers, X, activation)
-    out = np.empty((len(X), layers[-1][0].shape[1]), dtype=np.result_type(X, layers[-1][0]))
+    last = layers[-1][0]
+    shape = (*last.shape[:-2], len(X), last.shape[-1])
+    out = np.empty(shape, dtype=np.result_type(X, last))
     for start in range(0, len(X), _BLOCK_ROWS):
         stop = start + _BLOCK_ROWS
-        out[start:stop] = _forward_block(layers, X[start:stop], activation)
+        out[..., start:stop, :] = _forward_block(layers, X[start:stop], activation)
     return out
 
 
@@ -127,17 +139,29 @@ def _forward_block(layers, X, activation):
     a = X
     for coef, intercept in layers[:-1]:
         a = a @ coef
-        a += intercept
+        a += intercept[..., None, :]
         a = act(a)
     coef, intercept = layers[-1]
     a = a @ coef
-    a += intercept
+    a += intercept[..., None, :]
     return a
 
 
+def combine_members(logits):
+    """An ensemble's output from its members' logits ``(k, n, classes)``: the
+    log of the members' mean probability, which a softmax maps back to that
+    mean. Plain logits ``(n, classes)`` pass through."""
+    if logits.ndim == 2:
+        return logits
+    logp = log_softmax_(logits)
+    top = logp.max(axis=0)
+    return top + np.log(np.exp(logp - top).mean(axis=0))
+
+
 def predict_logits(net, X, activation, eps):
-    """Logits of the network in eval mode, BN folded into the linear layers."""
-    return forward_folded(fold_network(net, eps), X, activation)
+    """Logits of the network in eval mode, BN folded into the linear layers;
+    for an ensemble, the log of the members' mean probability."""
+    return combine_members(forward_folded(fold_network(net, eps), X, activation))
 
 
 # Row-wise (log-)softmax in place: SciPy's array-API wrappers cost more than
@@ -145,25 +169,25 @@ def predict_logits(net, X, activation, eps):
 
 
 def log_softmax_(z):
-    """Row-wise log-softmax of ``z``, in place."""
-    z -= z.max(axis=1, keepdims=True)
-    z -= np.log(np.exp(z).sum(axis=1, keepdims=True))
+    """Row-wise log-softmax of ``z`` (over the last axis), in place."""
+    z -= z.max(axis=-1, keepdims=True)
+    z -= np.log(np.exp(z).sum(axis=-1, keepdims=True))
     return z
 
 
 def softmax_(z):
-    """Row-wise softmax of ``z``, in place.
+    """Row-wise softmax of ``z`` (over the last axis), in place.
 
     For two classes it is the logistic of the logit difference: reductions
     along a 2-wide axis cost more than the whole rest of a large predict.
     """
-    if z.shape[1] == 2:
-        d = z[:, 1] - z[:, 0]
-        expit(d, out=z[:, 1])
+    if z.shape[-1] == 2:
+        d = z[..., 1] - z[..., 0]
+        expit(d, out=z[..., 1])
         np.negative(d, out=d)
-        expit(d, out=z[:, 0])  # not 1 - p: tiny probabilities keep their precision
+        expit(d, out=z[..., 0])  # not 1 - p: tiny probabilities keep their precision
         return z
-    z -= z.max(axis=1, keepdims=True)
+    z -= z.max(axis=-1, keepdims=True)
     np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
+    z /= z.sum(axis=-1, keepdims=True)
     return z

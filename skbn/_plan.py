@@ -22,19 +22,38 @@ __all__ = ["EpochPlan", "TrainingPlan", "batch_bounds", "init_network"]
 _INIT, _SHUFFLE, _DROPOUT = 0, 1, 2  # the shuffle stream also draws class-aware batches
 
 
-def _stream(seed, purpose, epoch=0):
-    return np.random.default_rng(np.random.SeedSequence([seed, purpose, epoch]))
+def _stream(seed, purpose, epoch=0, member=0):
+    # Member 0 keeps the key of a single network, so that member 0 of an
+    # ensemble walks the path the same random_state gives without one.
+    key = [seed, purpose, epoch] + ([member] if member else [])
+    return np.random.default_rng(np.random.SeedSequence(key))
 
 
-def init_network(seed, layer_sizes, activation, batch_norm, dtype):
+def init_network(seed, layer_sizes, activation, batch_norm, dtype, n_members=1):
     """Glorot-uniform weights as in scikit-learn's MLPs (gain for logistic).
 
     Intercepts start at zero (scikit-learn draws them, but with BN they are
     fixed at zero and one rule for both settings keeps the two comparable);
     BN starts as the identity: ``gamma = 1``, ``beta = 0``, running mean 0 and
     running variance 1, as in PyTorch.
+
+    With ``n_members > 1`` each member is initialised from its own stream and
+    the arrays are stacked on a leading member axis; member 0 is the network
+    that ``n_members=1`` gives.
     """
-    rng = _stream(seed, _INIT)
+    if n_members > 1:
+        members = [
+            _init_member(seed, j, layer_sizes, activation, batch_norm, dtype)
+            for j in range(n_members)
+        ]
+        # For each kind of array (coefs, intercepts, BN ...), stack layer by layer.
+        kinds = zip(*(m._lists() for m in members))
+        return Network(*[[np.stack(layer) for layer in zip(*kind)] for kind in kinds])
+    return _init_member(seed, 0, layer_sizes, activation, batch_norm, dtype)
+
+
+def _init_member(seed, member, layer_sizes, activation, batch_norm, dtype):
+    rng = _stream(seed, _INIT, member=member)
     factor = 2.0 if activation == "logistic" else 6.0
     coefs, intercepts = [], []
     for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
@@ -72,21 +91,27 @@ class EpochPlan:
     """The rows of one epoch and how they are cut into batches."""
 
     # Row indices, one per row of the epoch: a permutation of range(n_samples),
-    # except for 'balanced' batches, which draw rows with replacement.
+    # except for 'balanced' batches, which draw rows with replacement. Shape
+    # (n_rows,), or (n_members, n_rows) when each member has its own order.
     order: np.ndarray
-    bounds: list  # (start, stop) into ``order`` for each batch
+    bounds: list  # (start, stop) into ``order``'s last axis for each batch
     dropout_rng: np.random.Generator | None
+    n_members: int = 1
 
     def dropout_masks(self, n_rows, widths, keep_prob, dtype):
-        """Inverted-dropout masks for one batch: 0 or ``1 / keep_prob``.
+        """Inverted-dropout masks for one batch: 0 or ``1 / keep_prob``, of
+        shape ``(n_rows, width)`` or, for an ensemble, ``(n_members, n_rows, width)``.
 
         Call once per batch, in batch order: the masks are a stream.
         """
         if self.dropout_rng is None:
             return None
         scale = dtype.type(1.0 / keep_prob)
+        lead = (self.n_members,) if self.n_members > 1 else ()
         return [
-            (self.dropout_rng.random((n_rows, w), dtype=np.float32) < keep_prob).astype(dtype)
+            (self.dropout_rng.random((*lead, n_rows, w), dtype=np.float32) < keep_prob).astype(
+                dtype
+            )
             * scale
             for w in widths
         ]
@@ -102,17 +127,26 @@ class TrainingPlan:
     merge_singleton: bool
     dropout: float
     batch_sampler: str = "random"
+    n_members: int = 1
+    member_batches: str = "shared"
 
     def epoch(self, epoch, codes):
         """The :class:`EpochPlan` of epoch ``epoch`` over rows of class ``codes``.
 
         ``shuffle=False`` keeps the rows in their order for ``'random'`` and
         within each class for ``'stratified'``; ``'balanced'`` always draws.
+        With ``member_batches='independent'`` each member of an ensemble gets
+        its own order from its own stream (the same batch boundaries).
         """
         n_samples = len(codes)
         bounds = batch_bounds(n_samples, self.batch_size, self.merge_singleton)
         random = self.shuffle or self.batch_sampler == "balanced"
-        rng = _stream(self.seed, _SHUFFLE, epoch) if random else None
-        order = BATCH_SAMPLERS[self.batch_sampler](codes, bounds, rng)
+        sampler = BATCH_SAMPLERS[self.batch_sampler]
+        members = self.n_members if self.member_batches == "independent" else 1
+        orders = [
+            sampler(codes, bounds, _stream(self.seed, _SHUFFLE, epoch, j) if random else None)
+            for j in range(members)
+        ]
+        order = orders[0] if members == 1 else np.stack(orders)
         rng = _stream(self.seed, _DROPOUT, epoch) if self.dropout > 0 else None
-        return EpochPlan(order, bounds, rng)
+        return EpochPlan(order, bounds, rng, self.n_members)

@@ -30,16 +30,23 @@ def loss_and_gradients(net, config, X, y, sample_weight, masks):
     of ``m`` rows, ``w_i`` the per-sample weight (1 when ``sample_weight`` is
     None), as scikit-learn's MLPs scale their L2 penalty.
 
+    For an ensemble (arrays with a leading member axis of ``k``), ``X`` is
+    ``(m, features)`` when the members share the batch or ``(k, m, features)``
+    when each has its own (``y`` and ``sample_weight`` then ``(k, m)``). Each
+    member gets the gradient of its own loss, exactly as if it trained alone
+    (Adam is elementwise, so this is the gradient of the members' summed loss).
+
     Returns
     -------
     loss : float
+        The members' mean loss for an ensemble.
     grads : list of ndarray
         In the order of ``net.trainable()``.
     bn_stats : list of (mean, biased var) per BN layer, ``(None, None)`` for a
         one-row batch. Nothing in ``net`` is modified.
     """
     act = ACTIVATIONS[config.activation]
-    m = X.shape[0]
+    m = X.shape[-2]
     n_hidden = len(net.coefs) - 1
     bn = net.batch_norm
     inputs, outputs, caches, bn_stats = [], [], [], []
@@ -59,37 +66,38 @@ def loss_and_gradients(net, config, X, y, sample_weight, masks):
             caches.append(cache)
             bn_stats.append((mean, var))
         else:
-            z += net.intercepts[i]
+            z += net.intercepts[i][..., None, :]
         h = act(z)
         outputs.append(h)
         a = h * masks[i] if masks is not None else h
     inputs.append(a)
-    logits = a @ net.coefs[-1] + net.intercepts[-1]
+    logits = a @ net.coefs[-1] + net.intercepts[-1][..., None, :]
 
     logp = log_softmax_(logits)
-    rows = np.arange(m)
-    ce = -logp[rows, y]
-    penalty = sum(float(np.vdot(c, c)) for c in net.coefs)
-    weighted = ce.sum() if sample_weight is None else np.dot(sample_weight, ce)
-    loss = (float(weighted) + 0.5 * config.alpha * penalty) / m
+    # Label positions, broadcast over the members when they share the batch.
+    labels = np.broadcast_to(y, logp.shape[:-1])[..., None]
+    ce = -np.take_along_axis(logp, labels, axis=-1)[..., 0]
+    penalty = sum(np.einsum("...ij,...ij->...", c, c) for c in net.coefs)
+    weighted = ce.sum(axis=-1) if sample_weight is None else (ce * sample_weight).sum(axis=-1)
+    loss = float(np.mean((weighted + 0.5 * config.alpha * penalty) / m))
 
     delta = np.exp(logp)
-    delta[rows, y] -= 1
+    np.put_along_axis(delta, labels, np.take_along_axis(delta, labels, axis=-1) - 1, axis=-1)
     if sample_weight is None:
         delta *= 1.0 / m
     else:
-        delta *= (sample_weight / m)[:, None]
+        delta *= (sample_weight / m)[..., None]
 
     coef_grads = [None] * len(net.coefs)
     intercept_grads = [None] * len(net.coefs)
     scale_grads, shift_grads = [None] * len(caches), [None] * len(caches)
     for i in range(n_hidden, -1, -1):
-        coef_grads[i] = inputs[i].T @ delta + (config.alpha / m) * net.coefs[i]
+        coef_grads[i] = np.swapaxes(inputs[i], -1, -2) @ delta + (config.alpha / m) * net.coefs[i]
         if i == n_hidden or not bn:
-            intercept_grads[i] = delta.sum(axis=0)
+            intercept_grads[i] = delta.sum(axis=-2)
         if i == 0:
             break
-        dh = delta @ net.coefs[i].T
+        dh = delta @ np.swapaxes(net.coefs[i], -1, -2)
         if masks is not None:
             dh *= masks[i - 1]
         delta = _activation_grad(config.activation, outputs[i - 1], dh)
@@ -111,13 +119,13 @@ class NumpyEngine(Engine):
         self.adam = adam
         self.X, self.y, self.sample_weight = X, y, sample_weight
         self._params = network.trainable()
-        self._dropout_widths = [c.shape[1] for c in network.coefs[:-1]]
+        self._dropout_widths = [c.shape[-1] for c in network.coefs[:-1]]
 
     def run_epoch(self, epoch_plan):
         cfg, net = self.config, self.net
         total = 0.0
         for start, stop in epoch_plan.bounds:
-            idx = epoch_plan.order[start:stop]
+            idx = epoch_plan.order[..., start:stop]
             m = stop - start
             sw = None if self.sample_weight is None else self.sample_weight[idx]
             masks = epoch_plan.dropout_masks(
@@ -137,7 +145,7 @@ class NumpyEngine(Engine):
                 )
             self._adam_step(grads)
             total += loss * m
-        return total / len(epoch_plan.order)
+        return total / epoch_plan.order.shape[-1]
 
     def _adam_step(self, grads):
         cfg, state = self.config, self.adam

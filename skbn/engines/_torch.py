@@ -108,7 +108,7 @@ class TorchEngine(Engine):
         step = torch.tensor(float(adam.step), dtype=torch.float32, device=dev)
         self._steps = [step] * len(self.params)
         self._fused = _fused_adam_runs(dev)
-        self._dropout_widths = [c.shape[1] for c in network.coefs[:-1]]
+        self._dropout_widths = [c.shape[-1] for c in network.coefs[:-1]]
         self._minus_ones = torch.empty((0, 1), dtype=self.X.dtype, device=dev)
 
     @torch.no_grad()
@@ -118,15 +118,16 @@ class TorchEngine(Engine):
         Adam step adds); BN's running statistics are updated on the way."""
         cfg = self.config
         act = _ACTIVATIONS[cfg.activation]
-        m = idx.shape[0]
+        m = idx.shape[-1]
         train_bn = m > 1  # one row has no batch statistics: use the running ones
-        a = self.X.index_select(0, idx)
+        # (m, features), or (k, m, features) when each member has its own rows.
+        a = self.X.index_select(0, idx.reshape(-1)).view(*idx.shape, -1)
         inputs, outputs, bn_saved = [], [], []
         for i in range(self.n_hidden):
             inputs.append(a)
-            z = a @ self.coefs[i]
+            z = a @ self.coefs[i]  # broadcast over the members: one batched product
             if self.batch_norm:
-                out, mean, invstd = torch.native_batch_norm(
+                z, saved = _bn_forward(
                     z,
                     self.scales[i],
                     self.shifts[i],
@@ -136,51 +137,56 @@ class TorchEngine(Engine):
                     cfg.bn_momentum,
                     cfg.bn_eps,
                 )
-                bn_saved.append((z, mean, invstd))
-                z = out
+                bn_saved.append(saved)
             else:
-                z += self.intercepts[i]
+                z += self.intercepts[i].unsqueeze(-2)
             h = act(z)
             outputs.append(h)
             a = h * masks[i] if masks is not None else h
         inputs.append(a)
-        logits = torch.addmm(self.intercepts[-1], a, self.coefs[-1])
+        if a.dim() == 2:
+            logits = torch.addmm(self.intercepts[-1], a, self.coefs[-1])
+        else:
+            logits = torch.baddbmm(self.intercepts[-1].unsqueeze(-2), a, self.coefs[-1])
 
-        y = self.y.index_select(0, idx).unsqueeze(1)
-        logp = torch.log_softmax(logits, dim=1)
-        ce = logp.gather(1, y).squeeze(1).neg_()
-        sw = None if self.sample_weight is None else self.sample_weight.index_select(0, idx)
-        weighted = ce.sum() if sw is None else ce @ sw
+        logp = torch.log_softmax(logits, dim=-1)
+        y = self.y.index_select(0, idx.reshape(-1)).view(idx.shape)
+        y = y.expand(logp.shape[:-1]).unsqueeze(-1)  # shared batch: the same labels
+        ce = logp.gather(-1, y).squeeze(-1).neg_()
+        sw = None
+        if self.sample_weight is not None:
+            sw = self.sample_weight.index_select(0, idx.reshape(-1)).view(idx.shape)
+        if ce.dim() == 1:
+            weighted = ce.sum() if sw is None else ce @ sw
+        else:
+            weighted = ce.sum(-1) if sw is None else (ce * sw).sum(-1)
         delta = logp.exp_()
-        delta.scatter_add_(1, y, self._minus_ones[:m])
+        delta.scatter_add_(-1, y, self._minus_ones[:m].expand(y.shape))
         if sw is None:
             delta *= 1.0 / m
         else:
-            delta *= (sw / m).unsqueeze(1)
+            delta *= (sw / m).unsqueeze(-1)
 
         n = len(self.coefs)
         coef_grads, intercept_grads = [None] * n, [None] * n
         scale_grads, shift_grads = [None] * len(bn_saved), [None] * len(bn_saved)
         for i in range(self.n_hidden, -1, -1):
-            coef_grads[i] = inputs[i].T @ delta
+            coef_grads[i] = inputs[i].transpose(-1, -2) @ delta
             if i == self.n_hidden or not self.batch_norm:
-                intercept_grads[i] = delta.sum(dim=0)
+                intercept_grads[i] = delta.sum(dim=-2)
             if i == 0:
                 break
-            dh = delta @ self.coefs[i].T
+            dh = delta @ self.coefs[i].transpose(-1, -2)
             if masks is not None:
                 dh *= masks[i - 1]
             delta = _activation_backward(cfg.activation, dh, outputs[i - 1])
             if self.batch_norm:
-                z, mean, invstd = bn_saved[i - 1]
                 delta, scale_grads[i - 1], shift_grads[i - 1] = _bn_backward(
                     delta,
-                    z,
+                    bn_saved[i - 1],
                     self.scales[i - 1],
                     self.running_means[i - 1],
                     self.running_vars[i - 1],
-                    mean,
-                    invstd,
                     train_bn,
                     cfg.bn_eps,
                 )
@@ -194,7 +200,10 @@ class TorchEngine(Engine):
         gradients. Returns the penalty's value as a tensor."""
         cfg = self.config
         n = len(self.coefs)
-        penalty = torch.stack(torch._foreach_norm(self.coefs)).square().sum()
+        if self.coefs[0].dim() == 2:
+            penalty = torch.stack(torch._foreach_norm(self.coefs)).square().sum()
+        else:  # one penalty per member
+            penalty = sum(c.square().sum(dim=(-2, -1)) for c in self.coefs)
         penalty = penalty * (0.5 * cfg.alpha / m)
         if cfg.alpha:
             torch._foreach_add_(grads[:n], self.coefs, alpha=cfg.alpha / m)
@@ -248,11 +257,11 @@ class TorchEngine(Engine):
             )
             if masks is not None:
                 masks = [torch.from_numpy(mk).to(self.device) for mk in masks]
-            loss, grads = self._loss_and_gradients(order[start:stop], masks)
+            loss, grads = self._loss_and_gradients(order[..., start:stop], masks)
             penalty = self._adam_step(grads, stop - start)
-            losses.append((loss + penalty) * (stop - start))
+            losses.append((loss + penalty).mean() * (stop - start))  # members' mean
         total = torch.stack(losses).double().sum()
-        return float(total) / len(epoch_plan.order)
+        return float(total) / epoch_plan.order.shape[-1]
 
     def export(self):
         def numpy(t):
@@ -282,9 +291,51 @@ def _activation_backward(name, dh, h):
     return dh
 
 
-def _bn_backward(dout, z, gamma, running_mean, running_var, mean, invstd, train, eps):
+def _bn_forward(z, gamma, beta, running_mean, running_var, train, momentum, eps):
+    """torch's BN kernel over the rows of ``z``; returns the output and what
+    :func:`_bn_backward` needs. For an ensemble, ``z`` is ``(k, m, h)`` with
+    parameters ``(k, h)``: the kernel sees an ``(m, k * h)`` batch, whose
+    ``k * h`` channels are each member's features, and updates the running
+    statistics through flat views of them."""
+    if z.dim() == 2:
+        out, mean, invstd = torch.native_batch_norm(
+            z, gamma, beta, running_mean, running_var, train, momentum, eps
+        )
+        return out, (z, mean, invstd)
+    k, m, h = z.shape
+    flat = z.transpose(0, 1).reshape(m, k * h)
+    out, mean, invstd = torch.native_batch_norm(
+        flat,
+        gamma.view(-1),
+        beta.view(-1),
+        running_mean.view(-1),
+        running_var.view(-1),
+        train,
+        momentum,
+        eps,
+    )
+    return out.view(m, k, h).transpose(0, 1), (flat, mean, invstd)
+
+
+def _bn_backward(dout, saved, gamma, running_mean, running_var, train, eps):
     """torch's BN backward kernel: ``(dz, dgamma, dbeta)``. In eval mode (a
     one-row batch) it differentiates through the running statistics."""
-    return torch.ops.aten.native_batch_norm_backward(
-        dout, z, gamma, running_mean, running_var, mean, invstd, train, eps, [True, True, True]
+    z, mean, invstd = saved
+    if dout.dim() == 2:
+        return torch.ops.aten.native_batch_norm_backward(
+            dout, z, gamma, running_mean, running_var, mean, invstd, train, eps, [True] * 3
+        )
+    k, m, h = dout.shape
+    dz, dgamma, dbeta = torch.ops.aten.native_batch_norm_backward(
+        dout.transpose(0, 1).reshape(m, k * h),
+        z,
+        gamma.view(-1),
+        running_mean.view(-1),
+        running_var.view(-1),
+        mean,
+        invstd,
+        train,
+        eps,
+        [True] * 3,
     )
+    return dz.view(m, k, h).transpose(0, 1), dgamma.view(k, h), dbeta.view(k, h)
