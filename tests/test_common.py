@@ -24,6 +24,18 @@ ESTIMATORS = [
     )
     for backend in BACKENDS
     for bn in (True, False)
+] + [
+    # An ensemble trained as one network, its members on their own batches.
+    BNMLPClassifier(
+        (16,),
+        learning_rate_init=1e-2,
+        max_iter=200,
+        ensemble_size=3,
+        member_batches="independent",
+        backend=backend,
+        random_state=0,
+    )
+    for backend in BACKENDS
 ]
 
 

@@ -78,6 +78,8 @@ def problems(draw, min_batch=2, activations=ACTIVATIONS):
         learning_rate_init=draw(st.sampled_from([1e-3, 1e-2])),
         max_iter=3,
         random_state=seed,
+        ensemble_size=draw(st.sampled_from([1, 1, 2, 3])),
+        member_batches=draw(st.sampled_from(["shared", "independent"])),
     )
     sample_weight = rng.uniform(0.1, 2, n) if draw(st.booleans()) else None
     return X, y, sample_weight, params
