@@ -135,6 +135,30 @@ def skbn_recipes():
     ]
 
 
+ENSEMBLE_SIZES = (4, 8, 16)
+
+
+def ensemble_recipes():
+    """One network of k members (BN on, the default), with class weights or
+    balanced batches, the members sharing their batches or drawing their own;
+    k = 1 is the plain recipe of the same remedy."""
+    remedies = {
+        "class-weight": {"class_weight": "balanced"},
+        "balanced-batches": {"batch_sampler": "balanced"},
+    }
+    return [
+        Recipe(
+            f"skbn BN {remedy} k={k} {members}",
+            "skbn",
+            partial(_skbn, batch_norm=True, ensemble_size=k, member_batches=members, **params),
+            uses_skbn=True,
+        )
+        for remedy, params in remedies.items()
+        for members in ("shared", "independent")
+        for k in ENSEMBLE_SIZES
+    ]
+
+
 def _brf(y_train, seed):
     from imblearn.ensemble import BalancedRandomForestClassifier
 
@@ -193,7 +217,7 @@ def peer_recipes():
 
 
 def all_recipes():
-    return peer_recipes() + skbn_recipes()
+    return peer_recipes() + skbn_recipes() + ensemble_recipes()
 
 
 # -- running ---------------------------------------------------------------------

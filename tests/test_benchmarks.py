@@ -183,3 +183,30 @@ def test_bench_real_data_runs_and_resumes(tmp_path, capsys):
     # A new recipe costs only its own fits; --refresh reruns the ones it names.
     bench.main([*base, "--recipes", *first, "sklearn MLP", "--refresh", "skbn BN*"])
     assert "6 cached, 6 to run" in capsys.readouterr().err
+
+
+def test_bench_ensemble_runs(tmp_path):
+    rows, memory, targets = load("bench_ensemble").main(
+        [
+            "--n-samples",
+            "600",
+            "--n-features",
+            "5",
+            "--hidden",
+            "8",
+            "--k",
+            "3",
+            "--epochs",
+            "1",
+            "--rounds",
+            "1",
+            "--memory-ks",
+            "1",
+            "3",
+            "--json",
+            str(tmp_path / "ens.json"),
+        ]
+    )
+    assert {"numpy k=1", "numpy k=3"} <= {r["contender"] for r in rows}
+    assert memory["numpy"][3] > memory["numpy"][1] > 0
+    assert any(t["target"].startswith("numpy k=3") for t in targets)
