@@ -9,6 +9,7 @@ into it.
 """
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -258,6 +259,20 @@ def write_report(out, results, recipes, datasets, config):
             rows[remedy] = row
         lines += [markdown(pd.DataFrame(rows).T, "remedy"), ""]
 
+    ensembles = ensemble_table(tables, binary, multi, fit_median, names)
+    if ensembles is not None:
+        lines += [
+            "## Ensembles inside one network",
+            "",
+            "skbn with BN, `ensemble_size=k` and `member_batches` shared or independent, "
+            "against the same remedy with one network (k = 1): means over the binary sets, "
+            "wins/ties/losses against k = 1 on balanced accuracy and average precision "
+            "(Wilcoxon p), median fit time as a multiple of k = 1's"
+            + (f", and {', '.join(multi)}'s balanced accuracy." if multi else "."),
+            "",
+            markdown(ensembles, "remedy, batches, k"),
+            "",
+        ]
     lines += ["## Per data set", ""]
     for metric, label in METRICS.items():
         t = tables[metric].map(_fmt)
@@ -299,6 +314,49 @@ def write_report(out, results, recipes, datasets, config):
     summary = _finite(summary)
     (out / "summary.json").write_text(json.dumps(summary, indent=1, allow_nan=False))
     return summary
+
+
+ENSEMBLE = re.compile(r"^skbn BN (?P<remedy>\S+) k=(?P<k>\d+) (?P<members>shared|independent)$")
+
+
+def ensemble_table(tables, binary, multi, fit_median, names):
+    """One row per (remedy, member batches, k) of the ensemble recipes, with the
+    plain recipe of the same remedy as k = 1; None without ensemble recipes."""
+    groups = {}
+    for name in names:
+        match = ENSEMBLE.match(name)
+        if match:
+            key = (match["remedy"], match["members"])
+            groups.setdefault(key, {})[int(match["k"])] = name
+    if not groups:
+        return None
+    rows = {}
+    for (remedy, members), by_k in sorted(groups.items()):
+        single = f"skbn BN {remedy}"
+        if single in names:
+            by_k[1] = single
+        for k in sorted(by_k):
+            name = by_k[k]
+            row = {
+                label: _fmt(tables[m].loc[name, binary].mean()) for m, label in METRICS.items()
+            }
+            for metric, short in (("balanced_accuracy", "BA"), ("average_precision", "AP")):
+                column = f"{short} W/T/L vs k=1 (p)"
+                if k > 1 and 1 in by_k:
+                    t = tables[metric][binary]
+                    res = pairwise(t.loc[name], t.loc[by_k[1]])
+                    row[column] = f"{res['wins']}/{res['ties']}/{res['losses']} ({_p(res['p'])})"
+                else:
+                    row[column] = "–"
+            row["fit × k=1"] = (
+                _fmt(fit_median.loc[name, "fit_time"] / fit_median.loc[by_k[1], "fit_time"], 2)
+                if k > 1 and 1 in by_k
+                else "–"
+            )
+            for d in multi:
+                row[f"{d} BA"] = _fmt(tables["balanced_accuracy"].loc[name, d])
+            rows[f"{remedy}, {members}, k={k}"] = row
+    return pd.DataFrame(rows).T
 
 
 def headline(tables, binary, fit_median, recipes, names, n_skbn=3):

@@ -14,6 +14,7 @@ from . import (
     _bn_imbalance,
     _bn_training,
     _covariate_shift,
+    _ensembles,
     _imbalance,
     _init_scale,
     _leakage,
@@ -37,6 +38,7 @@ EXPERIMENTS = {
         _remedies,
         _bn_imbalance,
         _leakage,
+        _ensembles,
     )
 }
 
