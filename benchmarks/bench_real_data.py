@@ -159,6 +159,21 @@ def ensemble_recipes():
     ]
 
 
+def easy_ensemble_recipes():
+    """Ten members in one network, each on its own fixed undersample of the
+    majority (EasyEnsemble inside one network; BalancedBagging(skbn)'s ten
+    separate fits as one)."""
+    return [
+        Recipe(
+            f"skbn {'BN' if bn else 'noBN'} none k=10 undersampled",
+            "skbn",
+            partial(_skbn, batch_norm=bn, ensemble_size=10, member_batches="undersampled"),
+            uses_skbn=True,
+        )
+        for bn in (True, False)
+    ]
+
+
 def _brf(y_train, seed):
     from imblearn.ensemble import BalancedRandomForestClassifier
 
@@ -217,7 +232,7 @@ def peer_recipes():
 
 
 def all_recipes():
-    return peer_recipes() + skbn_recipes() + ensemble_recipes()
+    return peer_recipes() + skbn_recipes() + ensemble_recipes() + easy_ensemble_recipes()
 
 
 # -- running ---------------------------------------------------------------------

@@ -230,14 +230,20 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         scores that average. :meth:`predict_member_proba` gives each
         member's probabilities.
 
-    member_batches : {'shared', 'independent'}, default='shared'
+    member_batches : {'shared', 'independent', 'undersampled'}, default='shared'
         What each member of an ensemble trains on. ``'shared'``: every member
         sees the same batches (TabM; members differ by their initialisation
         and dropout masks). ``'independent'``: each member draws its own row
         order from its own stream, and with ``batch_sampler='balanced'`` its
-        own balanced draw, so members see different majority rows —
-        EasyEnsemble (Liu et al. 2009) inside one network. Ignored when
-        ``ensemble_size=1``.
+        own balanced draw, so members see different majority rows in each
+        epoch (over many epochs, all of them). ``'undersampled'``: each
+        member trains only on its own fixed subset — every class
+        undersampled without replacement to the smallest class's count,
+        drawn once per member — cut into batches by ``batch_sampler``:
+        EasyEnsemble (Liu et al. 2009) inside one network. An epoch is then
+        a pass over the subset. ``'shared'`` and ``'independent'`` are the
+        same for ``ensemble_size=1``; ``'undersampled'`` then trains one
+        network on one undersample.
 
     Attributes
     ----------
@@ -370,7 +376,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         "backend": [StrOptions({"auto", "numpy", "torch"})],
         "device": "no_validation",  # a str or a torch.device, checked by the engine
         "ensemble_size": [Interval(Integral, 1, None, closed="left")],
-        "member_batches": [StrOptions({"shared", "independent"})],
+        "member_batches": [StrOptions({"shared", "independent", "undersampled"})],
     }
 
     def __init__(
@@ -761,7 +767,8 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         best_net = None
         converged = False
         for _ in range(1 if incremental else self.max_iter):
-            loss = engine.run_epoch(plan.epoch(n_iter, codes))
+            epoch_plan = plan.epoch(n_iter, codes)
+            loss = engine.run_epoch(epoch_plan)
             if not math.isfinite(loss):
                 hint = "" if self.batch_norm else " or use batch_norm=True"
                 raise ValueError(
@@ -771,7 +778,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
                     "this call."
                 )
             n_iter += 1
-            t += n_samples
+            t += epoch_plan.order.shape[-1]
             loss_curve.append(loss)
             if self.verbose:
                 print(f"Iteration {n_iter}, loss = {loss:.8f}")

@@ -19,7 +19,9 @@ from ._network import Network
 
 __all__ = ["EpochPlan", "TrainingPlan", "batch_bounds", "init_network"]
 
-_INIT, _SHUFFLE, _DROPOUT = 0, 1, 2  # the shuffle stream also draws class-aware batches
+# The shuffle stream also draws class-aware batches; the subset stream draws
+# each member's fixed undersample (member_batches='undersampled').
+_INIT, _SHUFFLE, _DROPOUT, _SUBSET = 0, 1, 2, 3
 
 
 def _stream(seed, purpose, epoch=0, member=0):
@@ -136,17 +138,36 @@ class TrainingPlan:
         ``shuffle=False`` keeps the rows in their order for ``'random'`` and
         within each class for ``'stratified'``; ``'balanced'`` always draws.
         With ``member_batches='independent'`` each member of an ensemble gets
-        its own order from its own stream (the same batch boundaries).
+        its own order from its own stream (the same batch boundaries); with
+        ``'undersampled'``, its own order over its own fixed subset
+        (:meth:`member_subset`).
         """
-        n_samples = len(codes)
-        bounds = batch_bounds(n_samples, self.batch_size, self.merge_singleton)
         random = self.shuffle or self.batch_sampler == "balanced"
         sampler = BATCH_SAMPLERS[self.batch_sampler]
-        members = self.n_members if self.member_batches == "independent" else 1
+        members = self.n_members if self.member_batches != "shared" else 1
+        if self.member_batches == "undersampled":
+            subsets = [self.member_subset(codes, j) for j in range(members)]
+        else:
+            subsets = [np.arange(len(codes))] * members
+        bounds = batch_bounds(len(subsets[0]), self.batch_size, self.merge_singleton)
         orders = [
-            sampler(codes, bounds, _stream(self.seed, _SHUFFLE, epoch, j) if random else None)
-            for j in range(members)
+            rows[
+                sampler(
+                    codes[rows], bounds, _stream(self.seed, _SHUFFLE, epoch, j) if random else None
+                )
+            ]
+            for j, rows in enumerate(subsets)
         ]
         order = orders[0] if members == 1 else np.stack(orders)
         rng = _stream(self.seed, _DROPOUT, epoch) if self.dropout > 0 else None
         return EpochPlan(order, bounds, rng, self.n_members)
+
+    def member_subset(self, codes, member):
+        """The rows member ``member`` trains on with ``member_batches='undersampled'``:
+        every class present undersampled, without replacement, to the smallest
+        class's count (EasyEnsemble's subsets, Liu et al. 2009). Drawn once per
+        member from its own stream, so the same in every epoch; sorted."""
+        rng = _stream(self.seed, _SUBSET, 0, member)
+        pools = [np.flatnonzero(codes == k) for k in np.unique(codes)]
+        n_min = min(len(p) for p in pools)
+        return np.sort(np.concatenate([rng.choice(p, n_min, replace=False) for p in pools]))

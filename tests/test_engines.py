@@ -79,7 +79,7 @@ def problems(draw, min_batch=2, activations=ACTIVATIONS):
         max_iter=3,
         random_state=seed,
         ensemble_size=draw(st.sampled_from([1, 1, 2, 3])),
-        member_batches=draw(st.sampled_from(["shared", "independent"])),
+        member_batches=draw(st.sampled_from(["shared", "independent", "undersampled"])),
     )
     sample_weight = rng.uniform(0.1, 2, n) if draw(st.booleans()) else None
     return X, y, sample_weight, params

@@ -181,3 +181,29 @@ def test_ensemble_of_one_is_the_default():
         clf(ensemble_size=1, member_batches="independent").fit(X, y).coefs_[0],
         clf().fit(X, y).coefs_[0],
     )
+
+
+def test_undersampled_members_train_on_their_own_fixed_balanced_subsets():
+    codes = np.r_[np.zeros(80, int), np.ones(15, int), np.full(5, 2)]
+    plan = TrainingPlan(3, 8, True, True, 0.0, "random", 4, "undersampled")
+    subsets = [plan.member_subset(codes, j) for j in range(4)]
+    for rows in subsets:
+        assert np.bincount(codes[rows]).tolist() == [5, 5, 5]  # down to the smallest class
+        assert len(np.unique(rows)) == 15  # without replacement
+    assert len({tuple(r) for r in subsets}) == 4  # each member its own majority rows
+    assert set(subsets[0][codes[subsets[0]] == 2]) == set(np.flatnonzero(codes == 2))
+    for epoch in (0, 5):
+        order = plan.epoch(epoch, codes).order
+        assert order.shape == (4, 15)
+        for member, rows in zip(order, subsets):
+            assert sorted(member) == sorted(rows)  # the same subset in every epoch
+
+
+def test_undersampled_ensemble_fits_predicts_and_counts_its_rows():
+    y_imb = np.r_[np.zeros(120, int), np.ones(30, int)]
+    model = clf(ensemble_size=5, member_batches="undersampled", max_iter=3, tol=0.0)
+    model.fit(X, y_imb)
+    assert model.t_ == 3 * 60  # each epoch is a pass over 30 + 30 rows
+    assert model.predict_member_proba(X).shape == (5, len(X), 2)
+    single = clf(member_batches="undersampled", max_iter=3, tol=0.0).fit(X, y_imb)
+    assert single.t_ == 3 * 60 and single.coefs_[0].ndim == 2
