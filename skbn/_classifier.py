@@ -1,7 +1,6 @@
 """The estimator: validation, fitted state and prediction."""
 
 import copy
-import math
 import warnings
 from numbers import Integral, Real
 
@@ -30,6 +29,7 @@ from ._network import (
     softmax_,
 )
 from ._plan import TrainingPlan, init_network
+from ._training import Progress, Trainer
 from .engines import AdamState, TrainingConfig, get_engine
 
 __all__ = ["BNMLPClassifier"]
@@ -566,7 +566,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_architecture(self, hidden):
         fitted = [c.shape[-1] for c in self.coefs_[:-1]]
-        members = self.coefs_[0].shape[0] if self.coefs_[0].ndim == 3 else 1
+        members = Network(self.coefs_, self.intercepts_).n_members
         if (
             fitted != hidden
             or bool(self.bn_scales_) != bool(self.batch_norm)
@@ -680,14 +680,14 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         self.n_layers_ = len(layer_sizes)
         self.n_outputs_ = len(self.classes_)
         self.out_activation_ = "softmax"
-        self.n_iter_ = 0
-        self.t_ = 0
-        self.loss_curve_ = []
-        self.best_loss_ = None if early_stopping else np.inf
-        self.validation_scores_ = [] if early_stopping else None
-        self.validation_recall_per_class_ = [] if early_stopping else None
-        self.best_validation_score_ = -np.inf if early_stopping else None
-        self._no_improvement_count = 0
+        self._set_progress(
+            Progress(
+                best_loss=None if early_stopping else np.inf,
+                validation_scores=[] if early_stopping else None,
+                validation_recall_per_class=[] if early_stopping else None,
+                best_validation_score=-np.inf if early_stopping else None,
+            )
+        )
 
     def _validation_split(self, X, codes, sample_weight):
         arrays = [X, codes] + ([] if sample_weight is None else [sample_weight])
@@ -752,63 +752,29 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         engine = get_engine(self.backend, self.device)(
             config, net, adam, X, codes, sample_weight, len(self.classes_)
         )
+        validate = None
+        if X_val is not None:
 
-        n_iter, t = self.n_iter_, self.t_
-        loss_curve = list(self.loss_curve_)
-        early_stopping = X_val is not None
+            def validate(current):
+                return self._validation_score(current, scorer, X_val, y_val, sw_val)
+
+        hint = "" if self.batch_norm else " or use batch_norm=True"
+        trainer = Trainer(
+            engine,
+            plan,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            validate=validate,
+            verbose=self.verbose,
+            divergence_hint="Lower learning_rate_init, scale the features (e.g. with "
+            f"StandardScaler){hint}.",
+        )
+        progress = self._progress()
         if not incremental:
-            self._no_improvement_count = 0
-            if early_stopping:
-                self.validation_scores_ = list(self.validation_scores_ or [])
-                self.validation_recall_per_class_ = list(self.validation_recall_per_class_ or [])
-                self.best_validation_score_ = -np.inf
-            else:
-                self.best_loss_ = np.inf
-        best_net = None
-        converged = False
-        for _ in range(1 if incremental else self.max_iter):
-            epoch_plan = plan.epoch(n_iter, codes)
-            loss = engine.run_epoch(epoch_plan)
-            if not math.isfinite(loss):
-                hint = "" if self.batch_norm else " or use batch_norm=True"
-                raise ValueError(
-                    f"Training diverged: the loss became {loss} in epoch {n_iter + 1}. "
-                    "Lower learning_rate_init, scale the features (e.g. with "
-                    f"StandardScaler){hint}. The estimator was left as it was before "
-                    "this call."
-                )
-            n_iter += 1
-            t += epoch_plan.order.shape[-1]
-            loss_curve.append(loss)
-            if self.verbose:
-                print(f"Iteration {n_iter}, loss = {loss:.8f}")
-            if early_stopping:
-                current, _ = engine.export()
-                score, recall = self._validation_score(current, scorer, X_val, y_val, sw_val)
-                self.validation_scores_.append(score)
-                self.validation_recall_per_class_.append(recall)
-                if self.verbose:
-                    print(f"Validation score: {score:.6f}")
-                if score > self.best_validation_score_:
-                    best_net = current
-                improved = score >= self.best_validation_score_ + self.tol
-                self.best_validation_score_ = max(self.best_validation_score_, score)
-            else:
-                improved = loss <= self.best_loss_ - self.tol
-                self.best_loss_ = min(self.best_loss_, loss)
-            self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
-            if not incremental and self._no_improvement_count > self.n_iter_no_change:
-                converged = True
-                if self.verbose:
-                    print(
-                        f"Training stopped: no improvement of at least tol={self.tol} "
-                        f"for {self.n_iter_no_change} consecutive epochs."
-                    )
-                break
-
-        net, adam = engine.export()
-        if best_net is not None:
-            net = best_net
+            progress.restart(early_stopping=validate is not None)
+        net, adam, converged = trainer.run(
+            codes, progress, n_epochs=1 if incremental else self.max_iter, stop_early=not incremental
+        )
         if not all(np.isfinite(a).all() for a in net.trainable()):
             raise ValueError(
                 "Training diverged: the weights became non-finite. Lower "
@@ -816,13 +782,35 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             )
         self._set_network(net)
         self._adam = adam
-        self.n_iter_, self.t_, self.loss_curve_ = n_iter, t, loss_curve
+        self._set_progress(progress)
         if not incremental and not converged:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
                 ConvergenceWarning,
             )
+
+    def _progress(self):
+        """The fitted bookkeeping as a :class:`Progress` the trainer may update."""
+        copied = lambda v: None if v is None else list(v)  # noqa: E731
+        return Progress(
+            self.n_iter_,
+            self.t_,
+            list(self.loss_curve_),
+            self.best_loss_,
+            copied(self.validation_scores_),
+            copied(self.validation_recall_per_class_),
+            self.best_validation_score_,
+            self._no_improvement_count,
+        )
+
+    def _set_progress(self, progress):
+        self.n_iter_, self.t_, self.loss_curve_ = progress.n_iter, progress.t, progress.loss_curve
+        self.best_loss_ = progress.best_loss
+        self.validation_scores_ = progress.validation_scores
+        self.validation_recall_per_class_ = progress.validation_recall_per_class
+        self.best_validation_score_ = progress.best_validation_score
+        self._no_improvement_count = progress.no_improvement_count
 
     def _validation_score(self, net, scorer, X, codes, sample_weight):
         """The early-stopping score of ``net`` and its recall of each class."""
