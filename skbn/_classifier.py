@@ -97,6 +97,14 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         ``sample_weight``. ``'balanced'`` and callables are not available in
         :meth:`partial_fit`, which sees one chunk at a time.
 
+    label_smoothing : float in [0, 1), default=0.0
+        The training target of each row is ``(1 - label_smoothing)`` on its
+        class plus ``label_smoothing / n_classes`` on every class (Szegedy et
+        al. 2016; the convention of ``torch.nn.CrossEntropyLoss``), which
+        keeps the logits from growing without bound on separable rows. The
+        loss and ``loss_curve_`` are the cross-entropy with the smoothed
+        target; with early stopping, ``scoring='loss'`` uses the plain one.
+
     alpha : float >= 0, default=1e-4
         Strength of the L2 penalty on the weights (not on intercepts or BN
         parameters). Each batch loss is
@@ -113,7 +121,25 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         unchanged, while the weights, scales and shifts still learn.
 
     learning_rate_init : float > 0, default=1e-3
-        Adam's step size.
+        Adam's step size (at the start of the schedule).
+
+    lr_schedule : {'constant', 'cosine'}, default='constant'
+        How the step size changes during a fit. ``'cosine'`` anneals it from
+        ``learning_rate_init`` to 0 over ``max_iter`` epochs, batch by batch,
+        along ``(1 + cos(pi * s)) / 2`` with ``s`` the fraction of the
+        ``max_iter`` epochs done (Loshchilov & Hutter 2017, no restarts); each
+        ``fit`` call (``warm_start`` included) starts it afresh, while
+        :meth:`partial_fit` calls count epochs from the first call (so after
+        ``max_iter`` calls it stays at 0). The stopping rule (``tol``,
+        ``n_iter_no_change``) may end training before the schedule does.
+
+    weight_decay : float >= 0, default=0.0
+        Decoupled weight decay (AdamW, Loshchilov & Hutter 2019): before each
+        Adam step the weight matrices (not intercepts or BN parameters) are
+        multiplied by ``1 - lr * weight_decay``, ``lr`` the step's learning
+        rate, as ``torch.optim.AdamW`` does. Unlike ``alpha``, whose L2
+        gradient Adam rescales per weight, it shrinks every weight at the
+        same relative rate.
 
     max_iter : int >= 1, default=200
         Maximum number of epochs (passes over the training data).
@@ -355,9 +381,12 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         "bn_eps": [Interval(Real, 0, None, closed="neither")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), callable, None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"constant", "cosine"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "batch_sampler": [StrOptions({"random", "stratified", "balanced"})],
@@ -389,9 +418,12 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         bn_eps=1e-5,
         dropout=0.0,
         class_weight=None,
+        label_smoothing=0.0,
         alpha=1e-4,
+        weight_decay=0.0,
         batch_size="auto",
         learning_rate_init=1e-3,
+        lr_schedule="constant",
         max_iter=200,
         shuffle=True,
         batch_sampler="random",
@@ -419,9 +451,12 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         self.bn_eps = bn_eps
         self.dropout = dropout
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
         self.alpha = alpha
+        self.weight_decay = weight_decay
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
+        self.lr_schedule = lr_schedule
         self.max_iter = max_iter
         self.shuffle = shuffle
         self.batch_sampler = batch_sampler
@@ -729,6 +764,8 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             beta_1=float(self.beta_1),
             beta_2=float(self.beta_2),
             epsilon=float(self.epsilon),
+            label_smoothing=float(self.label_smoothing),
+            weight_decay=float(self.weight_decay),
         )
         return TrainingConfig(**{**params, **overrides})
 
@@ -744,6 +781,9 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             batch_sampler=self.batch_sampler,
             n_members=self.ensemble_size,
             member_batches=self.member_batches,
+            lr_schedule=self.lr_schedule,
+            max_epochs=self.max_iter,
+            schedule_start=0 if incremental else self.n_iter_,
         )
         net = self._get_network()
         # partial_fit continues Adam; fit (warm start or not) starts it afresh.

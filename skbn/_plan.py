@@ -99,6 +99,12 @@ class EpochPlan:
     bounds: list  # (start, stop) into ``order``'s last axis for each batch
     dropout_rng: np.random.Generator | None
     n_members: int = 1
+    # Multiplier of the learning rate for each batch (the schedule).
+    lr_factors: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.lr_factors is None:
+            self.lr_factors = np.ones(len(self.bounds))
 
     def dropout_masks(self, n_rows, widths, keep_prob, dtype):
         """Inverted-dropout masks for one batch: 0 or ``1 / keep_prob``, of
@@ -131,6 +137,22 @@ class TrainingPlan:
     batch_sampler: str = "random"
     n_members: int = 1
     member_batches: str = "shared"
+    lr_schedule: str = "constant"
+    max_epochs: int = 1
+    schedule_start: int = 0  # the epoch at which the schedule starts (a fit's first)
+
+    def lr_factors(self, epoch, n_batches):
+        """The learning-rate multiplier of each batch of epoch ``epoch``.
+
+        ``'cosine'`` anneals from 1 to 0 over ``max_epochs`` epochs along
+        ``(1 + cos(pi * s)) / 2`` (Loshchilov & Hutter, 2017, without restarts),
+        ``s`` the fraction of the budget done before the batch since
+        ``schedule_start``; it stays at 0 past the budget.
+        """
+        if self.lr_schedule == "constant":
+            return np.ones(n_batches)
+        done = (epoch - self.schedule_start + np.arange(n_batches) / n_batches) / self.max_epochs
+        return 0.5 * (1.0 + np.cos(np.pi * np.minimum(done, 1.0)))
 
     def epoch(self, epoch, codes):
         """The :class:`EpochPlan` of epoch ``epoch`` over rows of class ``codes``.
@@ -160,7 +182,9 @@ class TrainingPlan:
         ]
         order = orders[0] if members == 1 else np.stack(orders)
         rng = _stream(self.seed, _DROPOUT, epoch) if self.dropout > 0 else None
-        return EpochPlan(order, bounds, rng, self.n_members)
+        return EpochPlan(
+            order, bounds, rng, self.n_members, self.lr_factors(epoch, len(bounds))
+        )
 
     def member_subset(self, codes, member):
         """The rows member ``member`` trains on with ``member_batches='undersampled'``:

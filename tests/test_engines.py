@@ -80,6 +80,9 @@ def problems(draw, min_batch=2, activations=ACTIVATIONS):
         random_state=seed,
         ensemble_size=draw(st.sampled_from([1, 1, 2, 3])),
         member_batches=draw(st.sampled_from(["shared", "independent", "undersampled"])),
+        label_smoothing=draw(st.sampled_from([0.0, 0.0, 0.2])),
+        weight_decay=draw(st.sampled_from([0.0, 0.0, 0.5])),
+        lr_schedule=draw(st.sampled_from(["constant", "cosine"])),
     )
     sample_weight = rng.uniform(0.1, 2, n) if draw(st.booleans()) else None
     return X, y, sample_weight, params

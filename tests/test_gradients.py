@@ -9,8 +9,9 @@ from skbn.engines import TrainingConfig
 from skbn.engines._numpy import loss_and_gradients
 
 
-def _config(activation, dropout=0.0, alpha=0.1):
+def _config(activation, dropout=0.0, alpha=0.1, label_smoothing=0.0):
     return TrainingConfig(
+        label_smoothing=label_smoothing,
         activation=activation,
         bn_momentum=0.1,
         bn_eps=1e-5,
@@ -44,8 +45,9 @@ def _numeric_gradients(net, config, X, y, sw, masks, h=1e-6):
 @pytest.mark.parametrize("rows", [7, 1])
 @pytest.mark.parametrize("dropout", [0.0, 0.3])
 @pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.3])
 def test_network_gradients_match_finite_differences(
-    activation, batch_norm, rows, dropout, weighted
+    activation, batch_norm, rows, dropout, weighted, label_smoothing
 ):
     rng = np.random.default_rng(42)
     sizes = [5, 4, 3, 3]
@@ -67,7 +69,7 @@ def test_network_gradients_match_finite_differences(
     if dropout:
         keep = 1 - dropout
         masks = [(rng.random((rows, w)) < keep) / keep for w in sizes[1:-1]]
-    config = _config(activation, dropout)
+    config = _config(activation, dropout, label_smoothing=label_smoothing)
 
     loss, grads, _ = loss_and_gradients(net, config, X, y, sw, masks)
     numeric = _numeric_gradients(net, config, X, y, sw, masks)
@@ -89,3 +91,18 @@ def test_loss_is_weighted_cross_entropy_plus_scaled_penalty():
     ce = -np.log(p[np.arange(6), y])
     penalty = sum((c**2).sum() for c in net.coefs)
     assert loss == pytest.approx((sw @ ce + alpha / 2 * penalty) / 6, rel=1e-12)
+
+
+def test_label_smoothing_is_cross_entropy_with_the_smoothed_target():
+    rng = np.random.default_rng(0)
+    net = init_network(1, [3, 4, 3], "tanh", False, np.float64)
+    X, y = rng.normal(size=(6, 3)), rng.integers(0, 3, 6)
+    eps = 0.2
+    loss, _, _ = loss_and_gradients(
+        net, _config("tanh", alpha=0.0, label_smoothing=eps), X, y, None, None
+    )
+    logits = np.tanh(X @ net.coefs[0] + net.intercepts[0]) @ net.coefs[1] + net.intercepts[1]
+    logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    target = np.full((6, 3), eps / 3)
+    target[np.arange(6), y] += 1 - eps
+    assert loss == pytest.approx(-(target * logp).sum() / 6, rel=1e-12)

@@ -72,3 +72,81 @@ def test_a_non_finite_loss_stops_with_a_clear_message():
     trainer, _ = _trainer([1.0, float("nan")])
     with pytest.raises(ValueError, match=r"diverged: the loss became nan in epoch 2\. \(hint\)"):
         trainer.run(CODES, Progress(), n_epochs=3)
+
+
+def test_cosine_schedule_anneals_batch_by_batch_over_the_budget():
+    plan = TrainingPlan(
+        seed=0,
+        batch_size=2,
+        shuffle=True,
+        merge_singleton=False,
+        dropout=0.0,
+        lr_schedule="cosine",
+        max_epochs=2,
+    )
+    codes = np.array([0, 1, 0, 1])  # two batches per epoch
+    factors = np.concatenate([plan.epoch(e, codes).lr_factors for e in range(3)])
+    s = np.array([0, 0.25, 0.5, 0.75, 1.0, 1.0])
+    np.testing.assert_allclose(factors, (1 + np.cos(np.pi * s)) / 2, atol=1e-15)
+    assert factors[0] == 1.0 and factors[-1] == 0.0
+    constant = TrainingPlan(seed=0, batch_size=2, shuffle=True, merge_singleton=False, dropout=0.0)
+    np.testing.assert_array_equal(constant.epoch(5, codes).lr_factors, [1.0, 1.0])
+
+
+def test_each_fit_restarts_the_schedule_and_partial_fit_counts_from_its_first_call():
+    from skbn import BNMLPClassifier
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    y = np.arange(40) % 2
+    kw = dict(hidden_layer_sizes=(4,), lr_schedule="cosine", max_iter=2, random_state=0)
+    warm = BNMLPClassifier(warm_start=True, **kw).fit(X, y)
+    before = [c.copy() for c in warm.coefs_]
+    warm.fit(X, y)  # a second budget of 2 epochs, annealed again from the start
+    assert not np.allclose(before[0], warm.coefs_[0])
+    inc = BNMLPClassifier(**kw)
+    for _ in range(2):
+        inc.partial_fit(X, y, classes=[0, 1])
+    after_budget = [c.copy() for c in inc.coefs_]
+    inc.partial_fit(X, y)  # past the budget the step size is 0: only BN statistics move
+    np.testing.assert_array_equal(after_budget[0], inc.coefs_[0])
+
+
+def test_weight_decay_shrinks_the_weights_before_the_adam_step():
+    from skbn.engines import AdamState, TrainingConfig
+    from skbn.engines._numpy import NumpyEngine
+
+    from skbn._plan import init_network
+
+    net = init_network(0, [3, 4, 2], "relu", True, np.float64)
+    config = dict(
+        activation="relu",
+        bn_momentum=0.1,
+        bn_eps=1e-5,
+        dropout=0.0,
+        alpha=0.0,
+        learning_rate=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+    )
+    X = np.random.default_rng(1).normal(size=(4, 3))
+    y = np.array([0, 1, 0, 1])
+    plan = TrainingPlan(seed=0, batch_size=4, shuffle=False, merge_singleton=True, dropout=0.0)
+    ends = {}
+    for wd in (0.0, 0.5):
+        start = net.copy()
+        engine = NumpyEngine(
+            TrainingConfig(weight_decay=wd, **config),
+            start,
+            AdamState.zeros_like(start.trainable()),
+            X,
+            y,
+            None,
+            2,
+        )
+        engine.run_epoch(plan.epoch(0, y))
+        ends[wd] = engine.export()[0]
+    # Same Adam step (the gradients do not see the decay), plus -lr * wd * W_0.
+    for w0, plain, decayed in zip(net.coefs, ends[0.0].coefs, ends[0.5].coefs):
+        np.testing.assert_allclose(decayed, plain - 0.1 * 0.5 * w0, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(ends[0.0].bn_scales[0], ends[0.5].bn_scales[0])

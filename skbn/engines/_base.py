@@ -26,6 +26,8 @@ class TrainingConfig:
     beta_1: float
     beta_2: float
     epsilon: float
+    label_smoothing: float = 0.0
+    weight_decay: float = 0.0
 
 
 @dataclass
@@ -75,7 +77,8 @@ class Engine(ABC):
 
     @abstractmethod
     def run_epoch(self, epoch_plan):
-        """Train over one :class:`skbn._plan.EpochPlan`.
+        """Train over one :class:`skbn._plan.EpochPlan`; batch ``b`` takes an Adam
+        step of ``config.learning_rate * epoch_plan.lr_factors[b]``.
 
         Returns the epoch's loss: the batch losses (penalty included) averaged
         with the batch sizes as weights, as scikit-learn's ``loss_curve_``.

@@ -77,12 +77,18 @@ def loss_and_gradients(net, config, X, y, sample_weight, masks):
     # Label positions, broadcast over the members when they share the batch.
     labels = np.broadcast_to(y, logp.shape[:-1])[..., None]
     ce = -np.take_along_axis(logp, labels, axis=-1)[..., 0]
+    eps = config.label_smoothing
+    if eps:  # the target is (1 - eps) * one-hot + eps / n_classes
+        ce = (1 - eps) * ce - (eps / logp.shape[-1]) * logp.sum(axis=-1)
     penalty = sum(np.einsum("...ij,...ij->...", c, c) for c in net.coefs)
     weighted = ce.sum(axis=-1) if sample_weight is None else (ce * sample_weight).sum(axis=-1)
     loss = float(np.mean((weighted + 0.5 * config.alpha * penalty) / m))
 
-    delta = np.exp(logp)
-    np.put_along_axis(delta, labels, np.take_along_axis(delta, labels, axis=-1) - 1, axis=-1)
+    delta = np.exp(logp)  # softmax minus the target
+    hit = np.take_along_axis(delta, labels, axis=-1) - (1 - eps)
+    np.put_along_axis(delta, labels, hit, axis=-1)
+    if eps:
+        delta -= eps / logp.shape[-1]
     if sample_weight is None:
         delta *= 1.0 / m
     else:
@@ -124,7 +130,7 @@ class NumpyEngine(Engine):
     def run_epoch(self, epoch_plan):
         cfg, net = self.config, self.net
         total = 0.0
-        for start, stop in epoch_plan.bounds:
+        for (start, stop), lr_factor in zip(epoch_plan.bounds, epoch_plan.lr_factors):
             idx = epoch_plan.order[..., start:stop]
             m = stop - start
             sw = None if self.sample_weight is None else self.sample_weight[idx]
@@ -143,15 +149,18 @@ class NumpyEngine(Engine):
                     m,
                     cfg.bn_momentum,
                 )
-            self._adam_step(grads)
+            self._adam_step(grads, cfg.learning_rate * lr_factor)
             total += loss * m
         return total / epoch_plan.order.shape[-1]
 
-    def _adam_step(self, grads):
+    def _adam_step(self, grads, lr):
         cfg, state = self.config, self.adam
+        if cfg.weight_decay:  # decoupled (AdamW), on the weight matrices only
+            for c in self.net.coefs:
+                c *= 1 - lr * cfg.weight_decay
         state.step += 1
         b1, b2 = cfg.beta_1, cfg.beta_2
-        step_size = cfg.learning_rate / (1 - b1**state.step)
+        step_size = lr / (1 - b1**state.step)
         bc2_sqrt = math.sqrt(1 - b2**state.step)
         for p, g, m, v in zip(self._params, grads, state.exp_avg, state.exp_avg_sq):
             m *= b1

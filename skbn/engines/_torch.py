@@ -109,7 +109,7 @@ class TorchEngine(Engine):
         self._steps = [step] * len(self.params)
         self._fused = _fused_adam_runs(dev)
         self._dropout_widths = [c.shape[-1] for c in network.coefs[:-1]]
-        self._minus_ones = torch.empty((0, 1), dtype=self.X.dtype, device=dev)
+        self._minus_hits = torch.empty((0, 1), dtype=self.X.dtype, device=dev)
 
     @torch.no_grad()
     def _loss_and_gradients(self, idx, masks):
@@ -153,6 +153,9 @@ class TorchEngine(Engine):
         y = self.y.index_select(0, idx.reshape(-1)).view(idx.shape)
         y = y.expand(logp.shape[:-1]).unsqueeze(-1)  # shared batch: the same labels
         ce = logp.gather(-1, y).squeeze(-1).neg_()
+        eps = cfg.label_smoothing
+        if eps:  # the target is (1 - eps) * one-hot + eps / n_classes
+            ce = ce.mul_(1 - eps).sub_(logp.sum(-1), alpha=eps / logp.shape[-1])
         sw = None
         if self.sample_weight is not None:
             sw = self.sample_weight.index_select(0, idx.reshape(-1)).view(idx.shape)
@@ -160,8 +163,10 @@ class TorchEngine(Engine):
             weighted = ce.sum() if sw is None else ce @ sw
         else:
             weighted = ce.sum(-1) if sw is None else (ce * sw).sum(-1)
-        delta = logp.exp_()
-        delta.scatter_add_(-1, y, self._minus_ones[:m].expand(y.shape))
+        delta = logp.exp_()  # softmax minus the target
+        delta.scatter_add_(-1, y, self._minus_hits[:m].expand(y.shape))
+        if eps:
+            delta -= eps / delta.shape[-1]
         if sw is None:
             delta *= 1.0 / m
         else:
@@ -194,7 +199,7 @@ class TorchEngine(Engine):
         return weighted / m, grads
 
     @torch.no_grad()
-    def _adam_step(self, grads, m):
+    def _adam_step(self, grads, m, lr):
         """One Adam step; the L2 penalty ``alpha / 2 * sum ||W||^2 / m`` enters
         as its gradient ``alpha / m * W``, added to the weight matrices'
         gradients. Returns the penalty's value as a tensor."""
@@ -207,6 +212,8 @@ class TorchEngine(Engine):
         penalty = penalty * (0.5 * cfg.alpha / m)
         if cfg.alpha:
             torch._foreach_add_(grads[:n], self.coefs, alpha=cfg.alpha / m)
+        if cfg.weight_decay:  # decoupled (AdamW), on the weight matrices only
+            torch._foreach_mul_(self.coefs, 1.0 - lr * cfg.weight_decay)
         self._step += 1
         if self._fused:
             self._steps[0].add_(1.0)  # the one tensor every entry refers to
@@ -217,7 +224,7 @@ class TorchEngine(Engine):
                 self.exp_avg_sq,
                 [],
                 self._steps,
-                lr=cfg.learning_rate,
+                lr=lr,
                 beta1=cfg.beta_1,
                 beta2=cfg.beta_2,
                 weight_decay=0.0,
@@ -226,14 +233,14 @@ class TorchEngine(Engine):
                 maximize=False,
             )
         else:
-            self._foreach_adam(grads)
+            self._foreach_adam(grads, lr)
         return penalty
 
-    def _foreach_adam(self, grads):
+    def _foreach_adam(self, grads, lr):
         """The same update with multi-tensor kernels, where no fused kernel runs."""
         cfg = self.config
         b1, b2 = cfg.beta_1, cfg.beta_2
-        step_size = cfg.learning_rate / (1 - b1**self._step)
+        step_size = lr / (1 - b1**self._step)
         bc2_sqrt = math.sqrt(1 - b2**self._step)
         torch._foreach_mul_(self.exp_avg, b1)
         torch._foreach_add_(self.exp_avg, grads, alpha=1 - b1)
@@ -249,16 +256,19 @@ class TorchEngine(Engine):
         keep = 1.0 - self.config.dropout
         losses = []  # per-batch tensors: no device sync inside the epoch
         rows = max(stop - start for start, stop in epoch_plan.bounds)
-        if len(self._minus_ones) < rows:  # -1 per row, to subtract the one-hot labels
-            self._minus_ones = torch.full_like(self.X[:rows, :1], -1.0)
-        for start, stop in epoch_plan.bounds:
+        if len(self._minus_hits) < rows:  # per row, to subtract the target's label mass
+            self._minus_hits = torch.full_like(
+                self.X[:rows, :1], -(1.0 - self.config.label_smoothing)
+            )
+        for (start, stop), lr_factor in zip(epoch_plan.bounds, epoch_plan.lr_factors):
             masks = epoch_plan.dropout_masks(
                 stop - start, self._dropout_widths, keep, self._numpy_dtype
             )
             if masks is not None:
                 masks = [torch.from_numpy(mk).to(self.device) for mk in masks]
             loss, grads = self._loss_and_gradients(order[..., start:stop], masks)
-            penalty = self._adam_step(grads, stop - start)
+            lr = self.config.learning_rate * float(lr_factor)
+            penalty = self._adam_step(grads, stop - start, lr)
             losses.append((loss + penalty).mean() * (stop - start))  # members' mean
         total = torch.stack(losses).double().sum()
         return float(total) / epoch_plan.order.shape[-1]
