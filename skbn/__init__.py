@@ -2,10 +2,13 @@
 
 from ._class_weight import effective_number_weights
 from ._classifier import BNMLPClassifier
+from .preprocessing import PiecewiseLinearEncoder, SmoothClipScaler
 
 __all__ = [
     "BNMLPClassifier",
     "GaussianNoiseOverSampler",
+    "PiecewiseLinearEncoder",
+    "SmoothClipScaler",
     "effective_number_weights",
     "__version__",
 ]

@@ -7,7 +7,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import importlib.util
 
-from skbn import BNMLPClassifier
+from skbn import BNMLPClassifier, PiecewiseLinearEncoder, SmoothClipScaler
 
 BACKENDS = ["numpy"] + (["torch"] if importlib.util.find_spec("torch") else [])
 
@@ -56,4 +56,9 @@ def test_sklearn_compatible(estimator, check):
 
 @imblearn_parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_imblearn_compatible(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_checks([SmoothClipScaler(), PiecewiseLinearEncoder(n_bins=4)])
+def test_transformers_are_sklearn_compatible(estimator, check):
     check(estimator)
