@@ -273,6 +273,9 @@ def write_report(out, results, recipes, datasets, config):
             markdown(ensembles, "remedy, batches, k"),
             "",
         ]
+    targets = recommended_section(tables, binary, fit_median, names, peers)
+    if targets is not None:
+        lines += targets
     lines += ["## Per data set", ""]
     for metric, label in METRICS.items():
         t = tables[metric].map(_fmt)
@@ -314,6 +317,78 @@ def write_report(out, results, recipes, datasets, config):
     summary = _finite(summary)
     (out / "summary.json").write_text(json.dumps(summary, indent=1, allow_nan=False))
     return summary
+
+
+RECOMMENDED = "skbn recommended"
+
+
+def recommended_section(tables, binary, fit_median, names, peers):
+    """The recommended recipe against the targets of the recipe issue, and its
+    ablations ("skbn recommended − x" drops ingredient x, "+ x" adds a
+    candidate that was not kept); None when the recipe was not run."""
+    if RECOMMENDED not in names:
+        return None
+    means = {m: tables[m][binary].mean(axis=1) for m in METRICS}
+    rec = {m: means[m][RECOMMENDED] for m in METRICS}
+    brf, lgbm = "BalancedRandomForest", "LightGBM balanced"
+    checks = []
+    if brf in names:
+        for m in ("balanced_accuracy", "g_mean"):
+            goal = means[m][brf] + 0.01
+            checks.append((f"{METRICS[m]} ≥ forest + 0.01 ({_fmt(goal)})", rec[m], rec[m] >= goal))
+        ratio = fit_median.loc[RECOMMENDED, "fit_time"] / fit_median.loc[brf, "fit_time"]
+        checks.append(("median fit time ≤ 3 × forest's", f"{ratio:.2f} ×", ratio <= 3))
+    if lgbm in names:
+        goal = means["average_precision"][lgbm]
+        ap = rec["average_precision"]
+        checks.append((f"average precision ≥ LightGBM's ({_fmt(goal)})", ap, ap >= goal))
+    for peer in peers:
+        for m, label in METRICS.items():
+            t = tables[m][binary]
+            res = pairwise(t.loc[RECOMMENDED], t.loc[peer])
+            checks.append(
+                (
+                    f"more wins than losses vs {peer}, {label}",
+                    f"{res['wins']}/{res['ties']}/{res['losses']} (p {_p(res['p'])})",
+                    res["wins"] > res["losses"],
+                )
+            )
+    lines = [
+        "## The recommended recipe",
+        "",
+        "`skbn recommended` against the targets (means over the binary sets):",
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+    ]
+    for what, value, ok in checks:
+        shown = _fmt(value) if isinstance(value, float) else value
+        lines.append(f"| {what} | {shown} | {'yes' if ok else '**no**'} |")
+    ablations = [n for n in names if n.startswith(RECOMMENDED + " ")]
+    if ablations:
+        rows = {}
+        for name in [RECOMMENDED, *ablations]:
+            row = {}
+            for m, label in METRICS.items():
+                t = tables[m][binary]
+                row[label] = _fmt(means[m][name])
+                if name != RECOMMENDED:
+                    res = pairwise(t.loc[name], t.loc[RECOMMENDED])
+                    row[f"{label} Δ"] = f"{res['mean_diff']:+.3f}"
+                    row[f"{label} W/T/L"] = f"{res['wins']}/{res['ties']}/{res['losses']}"
+            if brf in names:
+                ratio = fit_median.loc[name, "fit_time"] / fit_median.loc[brf, "fit_time"]
+                row["fit × forest"] = _fmt(ratio, 2)
+            rows[name] = row
+        lines += [
+            "",
+            "Ablations: each row removes one ingredient of the recommended recipe (−) or adds "
+            "a candidate that was not kept (+); Δ and wins/ties/losses are against the "
+            "recommended recipe over the binary sets.",
+            "",
+            markdown(pd.DataFrame(rows).T.fillna("–"), "recipe"),
+        ]
+    return lines + [""]
 
 
 ENSEMBLE = re.compile(r"^skbn BN (?P<remedy>\S+) k=(?P<k>\d+) (?P<members>shared|independent)$")

@@ -66,11 +66,16 @@ class Recipe:
     uses_skbn: bool = False
 
 
-def preprocessing():
-    """Scale numbers, one-hot strings; dense output, as every model takes it."""
+def preprocessing(numbers=None):
+    """Scale numbers (``numbers``: another transformer for them), one-hot
+    strings; dense output, as every model takes it."""
     return ColumnTransformer(
         [
-            ("num", StandardScaler(), make_column_selector(dtype_include="number")),
+            (
+                "num",
+                StandardScaler() if numbers is None else numbers,
+                make_column_selector(dtype_include="number"),
+            ),
             (
                 "cat",
                 OneHotEncoder(handle_unknown="ignore", sparse_output=False),
@@ -80,10 +85,10 @@ def preprocessing():
     )
 
 
-def pipeline(*steps):
+def pipeline(*steps, numbers=None):
     from imblearn.pipeline import make_pipeline
 
-    return make_pipeline(preprocessing(), *steps)
+    return make_pipeline(preprocessing(numbers), *steps)
 
 
 def smote(y_train, seed):
@@ -96,12 +101,12 @@ def smote(y_train, seed):
     return SMOTE(k_neighbors=k, random_state=seed)
 
 
-def _skbn(y_train, seed, *, batch_norm, sampler=None, **params):
+def _skbn(y_train, seed, *, batch_norm, sampler=None, numbers=None, **params):
     from skbn import BNMLPClassifier
 
     steps = [] if sampler is None else [sampler(y_train, seed)]
     model = BNMLPClassifier(batch_norm=batch_norm, random_state=seed, **params)
-    return pipeline(*steps, model)
+    return pipeline(*steps, model, numbers=None if numbers is None else numbers())
 
 
 def _gaussian_noise(y_train, seed):

@@ -205,5 +205,16 @@ def test_undersampled_ensemble_fits_predicts_and_counts_its_rows():
     model.fit(X, y_imb)
     assert model.t_ == 3 * 60  # each epoch is a pass over 30 + 30 rows
     assert model.predict_member_proba(X).shape == (5, len(X), 2)
-    single = clf(member_batches="undersampled", max_iter=3, tol=0.0).fit(X, y_imb)
+    single = clf(ensemble_size=1, member_batches="undersampled", max_iter=3, tol=0.0).fit(X, y_imb)
     assert single.t_ == 3 * 60 and single.coefs_[0].ndim == 2
+
+
+def test_auto_ensemble_size_is_sixteen_undersampled_members_and_one_otherwise():
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    y = (np.arange(60) % 6 == 0).astype(int)
+    kw = dict(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+    under = BNMLPClassifier(member_batches="undersampled", **kw).fit(X, y)
+    assert under.coefs_[0].shape == (16, 3, 4)
+    assert BNMLPClassifier(**kw).fit(X, y).coefs_[0].shape == (3, 4)
+    explicit = BNMLPClassifier(member_batches="undersampled", ensemble_size=16, **kw).fit(X, y)
+    np.testing.assert_array_equal(under.coefs_[0], explicit.coefs_[0])
