@@ -324,7 +324,7 @@ RECOMMENDED = "skbn recommended"
 
 def recommended_section(tables, binary, fit_median, names, peers):
     """The recommended recipe against the targets of the recipe issue, and its
-    ablations ("skbn recommended − x" drops ingredient x, "+ x" adds a
+    ablations ("skbn recommended - x" drops ingredient x, "+ x" adds a
     candidate that was not kept); None when the recipe was not run."""
     if RECOMMENDED not in names:
         return None
@@ -382,7 +382,7 @@ def recommended_section(tables, binary, fit_median, names, peers):
             rows[name] = row
         lines += [
             "",
-            "Ablations: each row removes one ingredient of the recommended recipe (−) or adds "
+            "Ablations: each row removes one ingredient of the recommended recipe (-) or adds "
             "a candidate that was not kept (+); Δ and wins/ties/losses are against the "
             "recommended recipe over the binary sets.",
             "",
