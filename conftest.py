@@ -2,6 +2,7 @@
 
 import importlib.util
 
-# The torch engine imports torch at module level; without torch, don't collect
-# its doctests (the tests that need torch skip themselves).
-collect_ignore = [] if importlib.util.find_spec("torch") else ["skbn/engines/_torch.py"]
+# Modules that import an optional dependency at module level: without it,
+# don't collect their doctests (the tests that need it skip themselves).
+OPTIONAL = {"torch": "skbn/engines/_torch.py", "skl2onnx": "skbn/onnx.py"}
+collect_ignore = [path for lib, path in OPTIONAL.items() if not importlib.util.find_spec(lib)]

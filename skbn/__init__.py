@@ -2,6 +2,7 @@
 
 from ._class_weight import effective_number_weights
 from ._classifier import BNMLPClassifier
+from ._display import TrainingCurveDisplay
 from .preprocessing import PiecewiseLinearEncoder, SmoothClipScaler
 
 __all__ = [
@@ -9,6 +10,7 @@ __all__ = [
     "GaussianNoiseOverSampler",
     "PiecewiseLinearEncoder",
     "SmoothClipScaler",
+    "TrainingCurveDisplay",
     "effective_number_weights",
     "__version__",
 ]

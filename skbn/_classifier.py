@@ -799,8 +799,10 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         )
         net = self._get_network()
         # partial_fit continues Adam; fit (warm start or not) starts it afresh.
-        adam = self._adam if incremental and self._adam is not None else None
-        adam = adam.copy() if adam else AdamState.zeros_like(net.trainable())
+        if incremental and self._adam is not None:
+            adam = AdamState(**self._adam).copy()
+        else:
+            adam = AdamState.zeros_like(net.trainable())
         engine = get_engine(self.backend, self.device)(
             config, net, adam, X, codes, sample_weight, len(self.classes_)
         )
@@ -833,7 +835,9 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
                 "learning_rate_init or scale the features."
             )
         self._set_network(net)
-        self._adam = adam
+        # Builtins and arrays only, so that skops loads the model without
+        # trusting a private type.
+        self._adam = {"step": adam.step, "exp_avg": adam.exp_avg, "exp_avg_sq": adam.exp_avg_sq}
         self._set_progress(progress)
         if not incremental and not converged:
             warnings.warn(

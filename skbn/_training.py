@@ -104,8 +104,10 @@ class Trainer:
                 improved = score >= progress.best_validation_score + self.tol
                 progress.best_validation_score = max(progress.best_validation_score, score)
             else:
-                improved = loss <= progress.best_loss - self.tol
-                progress.best_loss = min(progress.best_loss, loss)
+                # None after an early-stopping fit that partial_fit now continues.
+                best = np.inf if progress.best_loss is None else progress.best_loss
+                improved = loss <= best - self.tol
+                progress.best_loss = min(best, loss)
             progress.no_improvement_count = 0 if improved else progress.no_improvement_count + 1
             if stop_early and progress.no_improvement_count > self.n_iter_no_change:
                 if self.verbose:

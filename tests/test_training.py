@@ -150,3 +150,14 @@ def test_weight_decay_shrinks_the_weights_before_the_adam_step():
     for w0, plain, decayed in zip(net.coefs, ends[0.0].coefs, ends[0.5].coefs):
         np.testing.assert_allclose(decayed, plain - 0.1 * 0.5 * w0, rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(ends[0.0].bn_scales[0], ends[0.5].bn_scales[0])
+
+
+def test_partial_fit_continues_a_fit_that_used_early_stopping():
+    from skbn import BNMLPClassifier
+
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    y = np.arange(60) % 2
+    model = BNMLPClassifier((4,), max_iter=3, early_stopping=True, random_state=0).fit(X, y)
+    assert model.best_loss_ is None
+    model.partial_fit(X, y)
+    assert model.n_iter_ == 4 and model.best_loss_ == model.loss_curve_[-1]

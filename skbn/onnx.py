@@ -1,0 +1,137 @@
+"""ONNX export of a fitted :class:`~skbn.BNMLPClassifier` through skl2onnx.
+
+Importing this module registers a shape calculator and a converter with
+skl2onnx, after which ``skl2onnx.to_onnx(model, X[:1])`` converts the
+estimator alone or inside a scikit-learn ``Pipeline``::
+
+    import skbn.onnx  # noqa: F401  (registers the converter)
+    from skl2onnx import to_onnx
+    onx = to_onnx(model, X[:1].astype("float32"), options={"zipmap": False})
+
+The graph is the network skbn predicts with: BN folded into the linear
+layers (one ``MatMul`` and one ``Add`` per layer, batched over the members
+of an ensemble), a softmax, the members' mean probability and, with
+``logit_adjustment``, the prior correction. Its outputs are those of
+skl2onnx's classifiers: ``label`` and ``probabilities`` (a ZipMap of the
+probabilities unless ``zipmap=False``). Needs the ``onnx`` extra
+(``pip install skbn[onnx]``: skl2onnx, onnxruntime).
+"""
+
+import numpy as np
+from skl2onnx import update_registered_converter
+from skl2onnx.common.data_types import guess_proto_type
+from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
+from skl2onnx.proto import onnx_proto
+
+from ._classifier import BNMLPClassifier
+
+__all__ = ["convert_bnmlp_classifier", "register"]
+
+_ACTIVATIONS = {"identity": "Identity", "logistic": "Sigmoid", "relu": "Relu", "tanh": "Tanh"}
+
+
+def _constant(scope, container, name, array, proto_dtype):
+    unique = scope.get_unique_variable_name(name)
+    array = np.asarray(array)
+    container.add_initializer(unique, proto_dtype, list(array.shape), array.ravel().tolist())
+    return unique
+
+
+def _node(scope, container, op_type, inputs, **attrs):
+    out = scope.get_unique_variable_name(op_type.lower())
+    container.add_node(op_type, inputs, out, name=scope.get_unique_operator_name(op_type), **attrs)
+    return out
+
+
+def _reduce(scope, container, op_type, x, axis):
+    """``op_type`` over one axis, keeping it; the axes became an input in opset 18
+    (ReduceSum: 13)."""
+    since = 13 if op_type == "ReduceSum" else 18
+    if container.target_opset >= since:
+        axes = _constant(scope, container, "axes", np.array([axis]), onnx_proto.TensorProto.INT64)
+        return _node(scope, container, op_type, [x, axes], keepdims=1)
+    return _node(scope, container, op_type, [x], axes=[axis], keepdims=1)
+
+
+def convert_bnmlp_classifier(scope, operator, container):
+    """skl2onnx converter: the folded network, its softmax, the members' mean
+    and the logit adjustment; outputs label and probabilities."""
+    model = operator.raw_operator
+    proto_dtype = guess_proto_type(operator.inputs[0].type)
+    if proto_dtype != onnx_proto.TensorProto.DOUBLE:
+        proto_dtype = onnx_proto.TensorProto.FLOAT
+    np_dtype = np.float64 if proto_dtype == onnx_proto.TensorProto.DOUBLE else np.float32
+
+    a = _node(scope, container, "Cast", [operator.inputs[0].full_name], to=proto_dtype)
+    layers = model._folded_layers()
+    for i, (coef, intercept) in enumerate(layers):
+        w = _constant(scope, container, "coef", coef.astype(np_dtype), proto_dtype)
+        # (..., 1, width): broadcast over the rows of each member
+        b = _constant(
+            scope, container, "intercept", intercept[..., None, :].astype(np_dtype), proto_dtype
+        )
+        a = _node(scope, container, "Add", [_node(scope, container, "MatMul", [a, w]), b])
+        if i < len(layers) - 1:
+            a = _node(scope, container, _ACTIVATIONS[model.activation], [a])
+    proba = _node(scope, container, "Softmax", [a], axis=-1)
+    if coef.ndim == 3:  # the members' mean probability, (n, classes)
+        mean = _reduce(scope, container, "ReduceMean", proba, axis=0)
+        shape = _constant(
+            scope,
+            container,
+            "shape",
+            np.array([-1, len(model.classes_)]),
+            onnx_proto.TensorProto.INT64,
+        )
+        proba = _node(scope, container, "Reshape", [mean, shape])
+    if model.logit_adjustment:
+        # softmax(log p - tau log prior) = p * prior^-tau, renormalised; the
+        # factor is the one predict_proba applies (via _adjust on zero logits).
+        factor = np.exp(model._adjust(np.zeros((1, len(model.classes_)))))
+        f = _constant(scope, container, "prior_factor", factor.astype(np_dtype), proto_dtype)
+        scaled = _node(scope, container, "Mul", [proba, f])
+        total = _reduce(scope, container, "ReduceSum", scaled, axis=1)
+        proba = _node(scope, container, "Div", [scaled, total])
+    container.add_node(
+        "Identity",
+        [proba],
+        operator.outputs[1].full_name,
+        name=scope.get_unique_operator_name("Identity"),
+    )
+
+    index = _node(scope, container, "ArgMax", [proba], axis=1, keepdims=0)
+    classes = model.classes_
+    if classes.dtype.kind in "iub":
+        labels = _constant(
+            scope, container, "classes", classes.astype(np.int64), onnx_proto.TensorProto.INT64
+        )
+    elif classes.dtype.kind in "OUS":
+        labels = scope.get_unique_variable_name("classes")
+        values = [str(c).encode("utf-8") for c in classes]
+        container.add_initializer(labels, onnx_proto.TensorProto.STRING, [len(values)], values)
+    else:
+        raise NotImplementedError(
+            f"ONNX export supports integer and string class labels, not {classes.dtype}."
+        )
+    container.add_node(
+        "Gather",
+        [labels, index],
+        operator.outputs[0].full_name,
+        name=scope.get_unique_operator_name("Gather"),
+        axis=0,
+    )
+
+
+def register():
+    """Register :class:`~skbn.BNMLPClassifier` with skl2onnx (idempotent; done
+    when this module is imported)."""
+    update_registered_converter(
+        BNMLPClassifier,
+        "SkbnBNMLPClassifier",
+        calculate_linear_classifier_output_shapes,
+        convert_bnmlp_classifier,
+        options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
+    )
+
+
+register()

@@ -1,0 +1,119 @@
+"""ONNX export through skl2onnx: onnxruntime reproduces predict and predict_proba."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_classification
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+skl2onnx = pytest.importorskip("skl2onnx")
+ort = pytest.importorskip("onnxruntime")
+
+import skbn.onnx  # noqa: E402, F401  (registers the converter)
+from skbn import BNMLPClassifier  # noqa: E402
+
+
+def _data(n_classes, labels=None):
+    X, y = make_classification(
+        n_samples=300,
+        n_features=6,
+        n_informative=4,
+        n_classes=n_classes,
+        weights=None if n_classes > 2 else [0.8],
+        random_state=0,
+    )
+    X = (X * 3 + 1).astype(np.float32)
+    if labels is not None:
+        y = np.asarray(labels)[y]
+    return X[:200], y[:200], X[200:]
+
+
+def _run(onx, feeds):
+    sess = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    label, proba = sess.run(None, feeds)
+    return label, proba
+
+
+def _check(model, X_fit, y_fit, X_test):
+    model.fit(X_fit, y_fit)
+    onx = skl2onnx.to_onnx(model, X_fit[:1], options={"zipmap": False})
+    label, proba = _run(onx, {onx.graph.input[0].name: X_test})
+    assert_allclose(proba, model.predict_proba(X_test), atol=1e-5)
+    assert_array_equal(label, model.predict(X_test))
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("batch_norm", [True, False])
+@pytest.mark.parametrize("ensemble_size", [1, 3])
+def test_onnx_matches_the_estimator(n_classes, batch_norm, ensemble_size):
+    X, y, X_test = _data(n_classes)
+    model = BNMLPClassifier(
+        (16, 8),
+        batch_norm=batch_norm,
+        ensemble_size=ensemble_size,
+        max_iter=30,
+        random_state=0,
+        backend="numpy",
+    )
+    _check(model, X, y, X_test)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "logistic", "identity"])
+def test_onnx_with_logit_adjustment_string_labels_and_other_activations(activation):
+    X, y, X_test = _data(3, labels=["cat", "dog", "eel"])
+    model = BNMLPClassifier(
+        (8,),
+        activation=activation,
+        logit_adjustment=1.0,
+        ensemble_size=2,
+        max_iter=20,
+        random_state=0,
+        backend="numpy",
+    )
+    _check(model, X, y, X_test)
+
+
+def test_onnx_in_a_pipeline_after_a_scaler_and_with_the_zipmap_output():
+    X, y, X_test = _data(2)
+    pipe = make_pipeline(
+        StandardScaler(), BNMLPClassifier((8,), max_iter=20, random_state=0, backend="numpy")
+    )
+    _check(pipe, X, y, X_test)
+    onx = skl2onnx.to_onnx(pipe, X[:1])  # default options: probabilities as a ZipMap
+    label, proba = _run(onx, {onx.graph.input[0].name: X_test[:3]})
+    assert set(proba[0]) == {0, 1}
+    assert_allclose([p[1] for p in proba], pipe.predict_proba(X_test[:3])[:, 1], atol=1e-5)
+
+
+def test_onnx_after_a_column_transformer_with_one_hot_encoding():
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, y, X_test = _data(2)
+    colours = np.array(["red", "green", "blue"])
+
+    def frame(A, offset):
+        df = pd.DataFrame(A[:, :3], columns=["a", "b", "c"])
+        df["colour"] = colours[(np.arange(len(A)) + offset) % 3]
+        return df
+
+    df, df_test = frame(X, 0), frame(X_test, 1)
+    pipe = make_pipeline(
+        ColumnTransformer(
+            [
+                ("num", StandardScaler(), ["a", "b", "c"]),
+                ("cat", OneHotEncoder(sparse_output=False), ["colour"]),
+            ]
+        ),
+        BNMLPClassifier((8,), max_iter=20, random_state=0, backend="numpy"),
+    ).fit(df, y)
+    onx = skl2onnx.to_onnx(pipe, df[:1], options={"zipmap": False})
+    feeds = {
+        col: df_test[[col]].to_numpy().astype(np.float32 if col != "colour" else object)
+        for col in df_test.columns
+    }
+    label, proba = _run(onx, feeds)
+    assert_allclose(proba, pipe.predict_proba(df_test), atol=1e-5)
+    assert_array_equal(label, pipe.predict(df_test))
