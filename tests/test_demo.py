@@ -141,5 +141,15 @@ def test_command_line_runs_one_experiment(tmp_path):
         text=True,
     )
     assert "Report written to" in done.stdout
-    assert "[" in done.stderr and "3/3" in done.stderr  # the progress bar
+    assert "3/3" not in done.stderr  # stderr is a pipe here: no progress bar in logs
     assert json.loads((tmp_path / "results.json").read_text())["meta"]["seeds"] == [3, 4, 5]
+
+
+def test_progress_bar_is_tqdm_shown_on_request_and_silenced_by_quiet(tmp_path, capsys):
+    from skbn.demo import main
+
+    args = ["demo", "--out", str(tmp_path), "--only", "leakage", "--scale", "0.2"]
+    main(args + ["--progress"])
+    assert "3/3" in capsys.readouterr().err  # tqdm's counter, forced on a non-terminal
+    main(args + ["--progress", "--quiet"])
+    assert "3/3" not in capsys.readouterr().err

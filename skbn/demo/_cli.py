@@ -8,6 +8,7 @@ from pathlib import Path
 
 from joblib import Parallel, delayed
 from sklearn.exceptions import ConvergenceWarning
+from tqdm.auto import tqdm
 
 from . import (
     _batch_size,
@@ -41,30 +42,6 @@ EXPERIMENTS = {
         _ensembles,
     )
 }
-
-
-class Progress:
-    """A one-line progress bar on stderr (redrawn in place on a terminal)."""
-
-    def __init__(self, total, stream=sys.stderr, width=30):
-        self.total, self.done, self.stream, self.width = total, 0, stream, width
-        self.start = time.perf_counter()
-        self.tty = stream.isatty()
-
-    def step(self, label, advance=True):
-        """Count one finished job (``advance=False``: only redraw) and show ``label``."""
-        self.done += advance
-        filled = self.width * self.done // self.total
-        bar = "#" * filled + "." * (self.width - filled)
-        elapsed = time.perf_counter() - self.start
-        line = f"[{bar}] {self.done}/{self.total} {elapsed:5.0f} s  {label}"
-        if self.tty:
-            self.stream.write(
-                "\r" + line.ljust(100)[:100] + ("\n" if self.done == self.total else "")
-            )
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
 
 
 def _run(job):
@@ -111,8 +88,10 @@ def run_demo(
         depend on it.
     scale : float, default=1.0
         Multiplies data sizes and epoch counts (the tests use a tiny scale).
-    progress : bool, default=True
-        Show a progress bar on stderr.
+    progress : bool or None, default=True
+        Show a tqdm progress bar on stderr. ``True`` shows it only where
+        stderr is a terminal (CI logs stay quiet), ``'always'`` everywhere,
+        ``False`` never.
     log : callable, default=print
         Receives the closing line.
 
@@ -136,19 +115,25 @@ def run_demo(
     seeds = tuple(range(seed, seed + (n_seeds or (3 if quick else 5))))
     setup = Setup(quick=quick, seeds=seeds, backend=backend, scale=scale)
     tasks = [(name, job) for name in names for job in EXPERIMENTS[name].jobs(setup)]
-    bar = Progress(len(tasks)) if progress else None
+    bar = tqdm(
+        total=len(tasks),
+        unit="job",
+        # None: tqdm's own rule, shown only on a terminal.
+        disable=None if progress is True else not progress,
+        dynamic_ncols=True,
+    )
     results = {name: [] for name in names}
     start = time.perf_counter()
     # Ordered results: the output does not depend on n_jobs or timing.
     outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_run)(job) for _, job in tasks
     )
-    if bar:
-        bar.step(f"running {tasks[0][0]}", advance=False)
+    bar.set_description(tasks[0][0])
     for (name, _), rows in zip(tasks, outputs):
         results[name] += rows
-        if bar:
-            bar.step(name)
+        bar.set_description(name)
+        bar.update()
+    bar.close()
     sections = {name: EXPERIMENTS[name].section(results[name], setup) for name in names}
     meta = {
         "seeds": list(seeds),
@@ -231,6 +216,14 @@ def main(argv=None):
         help="multiply data sizes and epochs, e.g. 0.2 for a smoke test (default: %(default)s)",
     )
     demo.add_argument(
+        "--quiet", action="store_true", help="no progress bar (it shows only on a terminal)"
+    )
+    demo.add_argument(
+        "--progress",
+        action="store_true",
+        help="show the progress bar even when stderr is not a terminal",
+    )
+    demo.add_argument(
         "--only",
         nargs="+",
         choices=list(EXPERIMENTS),
@@ -246,6 +239,7 @@ def main(argv=None):
         only=args.only,
         n_jobs=args.n_jobs,
         scale=args.scale,
+        progress=False if args.quiet else ("always" if args.progress else True),
     )
     return 0
 
