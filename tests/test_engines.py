@@ -268,3 +268,25 @@ except ImportError as exc:
     result = _run(code)
     assert result.returncode == 0, result.stderr
     assert "pip install skbn[torch]" in result.stdout
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_cuda_fit_predicts_with_neither_gpu_nor_torch(tmp_path):
+    import os
+    import pickle
+
+    model = clf(backend="torch", device="cuda", ensemble_size=3).fit(X, y)
+    cpu = clf(backend="torch", ensemble_size=3).fit(X, y)
+    assert_same_state(cpu, model, rtol=1e-7, atol=1e-9)
+    assert all(type(c) is np.ndarray for c in model.coefs_)
+    (tmp_path / "m.pkl").write_bytes(pickle.dumps(model))
+    np.save(tmp_path / "X.npy", X)
+    code = BLOCK_TORCH + f"""
+import pickle, numpy as np
+model = pickle.loads(open({str(tmp_path / "m.pkl")!r}, "rb").read())
+np.save({str(tmp_path / "p.npy")!r}, model.predict_proba(np.load({str(tmp_path / "X.npy")!r})))
+assert "torch" not in sys.modules
+"""
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    assert_array_equal(np.load(tmp_path / "p.npy"), model.predict_proba(X))
