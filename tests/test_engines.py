@@ -290,3 +290,22 @@ assert "torch" not in sys.modules
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
     assert_array_equal(np.load(tmp_path / "p.npy"), model.predict_proba(X))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("params", [{}, {"dropout": 0.2, "ensemble_size": 3, "weight_decay": 0.1}])
+def test_cuda_graphs_replay_the_eager_steps_exactly(monkeypatch, params):
+    from skbn.engines import _torch as torch_engine
+
+    X32 = X.astype(np.float32)  # graphs are used for float32 models
+    graphed = clf(backend="torch", device="cuda", lr_schedule="cosine", **params).fit(X32, y)
+    original = torch_engine.TorchEngine.__init__
+
+    def eager_only(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self._use_graphs = False
+
+    monkeypatch.setattr(torch_engine.TorchEngine, "__init__", eager_only)
+    eager = clf(backend="torch", device="cuda", lr_schedule="cosine", **params).fit(X32, y)
+    assert_same_state(graphed, eager, rtol=0, atol=0)
+    assert graphed.loss_curve_ == eager.loss_curve_

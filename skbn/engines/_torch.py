@@ -16,6 +16,7 @@ behind ``torch.optim.Adam(fused=True)`` directly, for the same reason.
 import functools
 import math
 
+import numpy as np
 import torch
 
 from .._network import Network
@@ -108,6 +109,14 @@ class TorchEngine(Engine):
         step = torch.tensor(float(adam.step), dtype=torch.float32, device=dev)
         self._steps = [step] * len(self.params)
         self._fused = _fused_adam_runs(dev)
+        # CUDA graphs need the fused Adam kernel (it reads the step count and
+        # the learning rate from tensors, which a replay can update). float32
+        # only: the kernel takes a float32 learning-rate tensor, which would
+        # round a float64 model's rate.
+        self._use_graphs = dev.type == "cuda" and self._fused and X.dtype == np.float32
+        self._graphs = {}  # batch rows -> _CapturedStep
+        # The epoch's loss; one tensor for the engine's life (graphs add to it).
+        self._loss_sum = torch.zeros((), dtype=torch.float64, device=dev)
         self._dropout_widths = [c.shape[-1] for c in network.coefs[:-1]]
         self._minus_hits = torch.empty((0, 1), dtype=self.X.dtype, device=dev)
 
@@ -214,7 +223,6 @@ class TorchEngine(Engine):
             torch._foreach_add_(grads[:n], self.coefs, alpha=cfg.alpha / m)
         if cfg.weight_decay:  # decoupled (AdamW), on the weight matrices only
             torch._foreach_mul_(self.coefs, 1.0 - lr * cfg.weight_decay)
-        self._step += 1
         if self._fused:
             self._steps[0].add_(1.0)  # the one tensor every entry refers to
             torch._fused_adam_(
@@ -251,27 +259,61 @@ class TorchEngine(Engine):
         torch._foreach_add_(denom, cfg.epsilon)
         torch._foreach_addcdiv_(self.params, self.exp_avg, denom, value=-step_size)
 
+    def _train_step(self, idx, masks, m, lr):
+        """One step on the rows ``idx``; adds the batch's share of the epoch loss
+        (members' mean, times ``m``) to ``self._loss_sum``. ``lr`` is a float, or
+        a tensor in a CUDA graph. The caller counts the step (``self._step``)."""
+        loss, grads = self._loss_and_gradients(idx, masks)
+        penalty = self._adam_step(grads, m, lr)
+        self._loss_sum.add_((loss + penalty).mean() * m)
+
     def run_epoch(self, epoch_plan):
         order = torch.from_numpy(epoch_plan.order).to(self.device)
         keep = 1.0 - self.config.dropout
-        losses = []  # per-batch tensors: no device sync inside the epoch
         rows = max(stop - start for start, stop in epoch_plan.bounds)
         if len(self._minus_hits) < rows:  # per row, to subtract the target's label mass
             self._minus_hits = torch.full_like(
                 self.X[:rows, :1], -(1.0 - self.config.label_smoothing)
             )
+            self._graphs = {}  # they read the old buffer
+        self._loss_sum.zero_()  # on the device: no sync inside the epoch
         for (start, stop), lr_factor in zip(epoch_plan.bounds, epoch_plan.lr_factors):
-            masks = epoch_plan.dropout_masks(
-                stop - start, self._dropout_widths, keep, self._numpy_dtype
-            )
+            m = stop - start
+            masks = epoch_plan.dropout_masks(m, self._dropout_widths, keep, self._numpy_dtype)
             if masks is not None:
                 masks = [torch.from_numpy(mk).to(self.device) for mk in masks]
-            loss, grads = self._loss_and_gradients(order[..., start:stop], masks)
             lr = self.config.learning_rate * float(lr_factor)
-            penalty = self._adam_step(grads, stop - start, lr)
-            losses.append((loss + penalty).mean() * (stop - start))  # members' mean
-        total = torch.stack(losses).double().sum()
-        return float(total) / epoch_plan.order.shape[-1]
+            self._step += 1
+            if self._use_graphs and self._graph_step(order[..., start:stop], masks, m, lr):
+                continue
+            self._train_step(order[..., start:stop], masks, m, lr)
+        return float(self._loss_sum) / epoch_plan.order.shape[-1]
+
+    def _graph_step(self, idx, masks, m, lr):
+        """Replay the CUDA graph of a step of ``m`` rows, capturing it on the
+        second such step; False when the step must run eagerly (the first).
+
+        At tabular batch sizes a GPU step is a few dozen small kernels, and
+        launching them from Python leaves the GPU idle most of the time; a
+        graph launches them all at once. The replayed kernels are the eager
+        ones, so the numbers are the same.
+        """
+        graph = self._graphs.get(m)
+        if graph is None:
+            # The first step of this size runs eagerly, on a side stream, as
+            # the warm-up that capturing needs (workspaces, lazy init).
+            self._graphs[m] = "warm"
+            side = torch.cuda.Stream(self.device)
+            side.wait_stream(torch.cuda.current_stream(self.device))
+            with torch.cuda.stream(side):
+                self._train_step(idx, masks, m, lr)
+            torch.cuda.current_stream(self.device).wait_stream(side)
+            return True
+        if graph == "warm":
+            graph = _CapturedStep(self, idx, masks, m)
+            self._graphs[m] = graph
+        graph.replay(idx, masks, lr)
+        return True
 
     def export(self):
         def numpy(t):
@@ -349,3 +391,24 @@ def _bn_backward(dout, saved, gamma, running_mean, running_var, train, eps):
         [True] * 3,
     )
     return dz.view(m, k, h).transpose(0, 1), dgamma.view(k, h), dbeta.view(k, h)
+
+
+class _CapturedStep:
+    """A CUDA graph of :meth:`TorchEngine._train_step` for batches of ``m`` rows,
+    reading its rows, dropout masks and learning rate from static buffers."""
+
+    def __init__(self, engine, idx, masks, m):
+        self.idx = idx.clone()
+        self.masks = None if masks is None else [mk.clone() for mk in masks]
+        self.lr = torch.zeros((), dtype=torch.float32, device=engine.device)
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):  # records, runs nothing
+            engine._train_step(self.idx, self.masks, m, self.lr)
+
+    def replay(self, idx, masks, lr):
+        self.idx.copy_(idx)
+        if masks is not None:
+            for buf, mk in zip(self.masks, masks):
+                buf.copy_(mk)
+        self.lr.fill_(lr)
+        self.graph.replay()
