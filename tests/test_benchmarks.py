@@ -12,6 +12,8 @@ def load(name):
     sys.path.insert(0, str(BENCH))
     spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    # Registered, so that pickle (a spawned worker's target) finds the same objects.
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
