@@ -1,8 +1,10 @@
 """ONNX export of a fitted :class:`~skbn.BNMLPClassifier` through skl2onnx.
 
-Importing this module registers a shape calculator and a converter with
-skl2onnx, after which ``skl2onnx.to_onnx(model, X[:1])`` converts the
-estimator alone or inside a scikit-learn ``Pipeline``::
+Importing this module registers shape calculators and converters with
+skl2onnx for :class:`~skbn.BNMLPClassifier` and :class:`~skbn.SmoothClipScaler`,
+after which ``skl2onnx.to_onnx(model, X[:1])`` converts the estimator alone
+or inside a scikit-learn ``Pipeline`` (the recommended setting for
+imbalanced data included)::
 
     import skbn.onnx  # noqa: F401  (registers the converter)
     from skl2onnx import to_onnx
@@ -22,10 +24,12 @@ from skl2onnx import update_registered_converter
 from skl2onnx.common.data_types import guess_proto_type
 from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
 from skl2onnx.proto import onnx_proto
+from skl2onnx.shape_calculators.scaler import calculate_sklearn_scaler_output_shapes
 
 from ._classifier import BNMLPClassifier
+from .preprocessing import SmoothClipScaler
 
-__all__ = ["convert_bnmlp_classifier", "register"]
+__all__ = ["convert_bnmlp_classifier", "convert_smooth_clip_scaler", "register"]
 
 _ACTIVATIONS = {"identity": "Identity", "logistic": "Sigmoid", "relu": "Relu", "tanh": "Tanh"}
 
@@ -122,9 +126,42 @@ def convert_bnmlp_classifier(scope, operator, container):
     )
 
 
+def convert_smooth_clip_scaler(scope, operator, container):
+    """skl2onnx converter of :class:`~skbn.SmoothClipScaler`:
+    ``z = (x - center) / scale``, then ``z / sqrt(1 + (z / clip) ** 2)``."""
+    model = operator.raw_operator
+    proto_dtype = guess_proto_type(operator.outputs[0].type)
+    if proto_dtype != onnx_proto.TensorProto.DOUBLE:
+        proto_dtype = onnx_proto.TensorProto.FLOAT
+    np_dtype = np.float64 if proto_dtype == onnx_proto.TensorProto.DOUBLE else np.float32
+    names = [v.full_name for v in operator.inputs]
+    x = names[0] if len(names) == 1 else _node(scope, container, "Concat", names, axis=1)
+    x = _node(scope, container, "Cast", [x], to=proto_dtype)
+
+    def const(name, value):
+        return _constant(scope, container, name, np.asarray(value, dtype=np_dtype), proto_dtype)
+
+    z = _node(scope, container, "Sub", [x, const("center", model.center_[None])])
+    z = _node(scope, container, "Div", [z, const("scale", model.scale_[None])])
+    r = _node(scope, container, "Div", [z, const("clip", [model.clip])])
+    r = _node(scope, container, "Add", [_node(scope, container, "Mul", [r, r]), const("one", [1])])
+    container.add_node(
+        "Div",
+        [z, _node(scope, container, "Sqrt", [r])],
+        operator.outputs[0].full_name,
+        name=scope.get_unique_operator_name("Div"),
+    )
+
+
 def register():
-    """Register :class:`~skbn.BNMLPClassifier` with skl2onnx (idempotent; done
-    when this module is imported)."""
+    """Register :class:`~skbn.BNMLPClassifier` and :class:`~skbn.SmoothClipScaler`
+    with skl2onnx (idempotent; done when this module is imported)."""
+    update_registered_converter(
+        SmoothClipScaler,
+        "SkbnSmoothClipScaler",
+        calculate_sklearn_scaler_output_shapes,
+        convert_smooth_clip_scaler,
+    )
     update_registered_converter(
         BNMLPClassifier,
         "SkbnBNMLPClassifier",

@@ -117,3 +117,20 @@ def test_onnx_after_a_column_transformer_with_one_hot_encoding():
     label, proba = _run(onx, feeds)
     assert_allclose(proba, pipe.predict_proba(df_test), atol=1e-5)
     assert_array_equal(label, pipe.predict(df_test))
+
+
+def test_onnx_of_the_recommended_setting_with_its_smooth_clip_scaler():
+    from skbn import SmoothClipScaler
+
+    X, y, X_test = _data(2)
+    X_test = np.vstack([X_test, X_test[:5] * 100])  # outliers: the clip is active
+    pipe = make_pipeline(
+        SmoothClipScaler(),
+        BNMLPClassifier(member_batches="undersampled", max_iter=10, random_state=0),
+    )
+    _check(pipe, X, y, X_test)
+    scaler = pipe[0]
+    onx = skl2onnx.to_onnx(scaler, X[:1])
+    sess = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
+    (out,) = sess.run(None, {onx.graph.input[0].name: X_test})
+    assert_allclose(out, scaler.transform(X_test), atol=1e-5)
