@@ -182,7 +182,14 @@ def write_report(out, results, recipes, datasets, config):
         f"{compute / 60:.1f} min of one core in all (about {compute / 60 / config['n_jobs']:.1f} "
         f"min of wall time with {config['n_jobs']} jobs); this run computed "
         f"{config['units_run']} of them in {config['wall_seconds_this_run'] / 60:.1f} min and "
-        "took the rest from the cache.",
+        "took the rest from the cache."
+        + (
+            f" The report was rebuilt with `--report-only`: {config['stale_units']} units "
+            "were computed before the last change to skbn's source (one that touches "
+            "neither training nor prediction)."
+            if config.get("stale_units")
+            else ""
+        ),
         "",
         "## Summary",
         "",

@@ -452,6 +452,13 @@ def parse_args(argv):
     parser.add_argument("--out", type=Path, help="default benchmarks/results/real_data[_quick]")
     parser.add_argument("--list", action="store_true", help="print the recipes and exit")
     parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rebuild the report from the cache without running anything, also from "
+        "units whose key no longer matches (e.g. after a change to skbn that does not "
+        "touch training or prediction); the report counts them",
+    )
+    parser.add_argument(
         "--readme",
         type=Path,
         help="replace the headline block of this file (README.md) with the run's table",
@@ -477,20 +484,28 @@ def main(argv=None):
     fingerprint = skbn_fingerprint()
     cache_path = out / "cache.jsonl"
     cache = read_cache(cache_path)
-    results, todo = {}, []
+    results, todo, stale = {}, [], 0
     for name in chosen:
         for d in datasets:
             key = unit_key(recipes[name], d, n_splits, n_repeats, args.seed, fingerprint)
             hit = cache.get((name, d.name))
             if hit is not None and hit["key"] == key and name not in refresh:
                 results[name, d.name] = hit
+            elif args.report_only and hit is not None:
+                results[name, d.name] = hit
+                stale += 1
             else:
                 todo.append((name, d, key))
+    if args.report_only and todo:
+        missing = sorted({f"{name} on {d.name}" for name, d, _ in todo})
+        sys.exit(f"--report-only: {len(missing)} units are not in the cache: {missing[:5]} ...")
     # Largest data sets first, so that the two workers finish together.
     todo.sort(key=lambda t: -len(t[1].y))
     print(
         f"{len(chosen)} recipes x {len(datasets)} data sets, {n_splits} folds x "
-        f"{n_repeats} repeats: {len(results)} cached, {len(todo)} to run",
+        f"{n_repeats} repeats: {len(results)} cached"
+        + (f" ({stale} of them stale)" if stale else "")
+        + f", {len(todo)} to run",
         file=sys.stderr,
     )
 
@@ -526,6 +541,7 @@ def main(argv=None):
         "units_cached": len(results) - len(todo),
         "wall_seconds_this_run": round(wall, 1),
         "quick": args.quick,
+        "stale_units": stale,
     }
     summary = write_report(out, results, recipes, datasets, config)
     if args.readme:

@@ -186,6 +186,14 @@ def test_bench_real_data_runs_and_resumes(tmp_path, capsys):
     bench.main([*base, "--recipes", *first, "sklearn MLP", "--refresh", "skbn BN*"])
     assert "6 cached, 6 to run" in capsys.readouterr().err
 
+    # After a change to skbn's source the skbn units are stale: --report-only
+    # rebuilds the report from them as they are, runs nothing, and says so.
+    bench.skbn_fingerprint = lambda: "changed"
+    bench.main([*base, "--recipes", *first, "--report-only"])
+    assert "9 cached (6 of them stale), 0 to run" in capsys.readouterr().err
+    assert "6 units were computed before the last change" in (tmp_path / "report.md").read_text()
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "folds.csv"), folds, atol=1e-6)
+
 
 def test_bench_ensemble_runs(tmp_path):
     rows, memory, targets = load("bench_ensemble").main(
