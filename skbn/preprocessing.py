@@ -43,7 +43,8 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     scale_ : ndarray of shape (n_features,)
         The divisor of each feature (1 for a constant feature, which is then 0).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined only when ``X`` has string column names.
 
     Examples
@@ -139,7 +140,8 @@ class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
     bin_edges_ : list of ndarray
         The edges of each feature's bins (``T + 1`` values, or the constant).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined only when ``X`` has string column names.
 
     Examples
