@@ -40,6 +40,31 @@ AUTO_UNDERSAMPLED_MEMBERS = 16
 _BN_ATTRS = ("bn_scales_", "bn_shifts_", "bn_running_means_", "bn_running_vars_")
 
 
+def _check_numeric_frame(X):
+    """A DataFrame with string or category columns gets an error that names them
+    and shows the encoding step (scikit-learn's own message says only that a
+    string could not be converted to float)."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    bad = [col for col, dt in dtypes.items() if not (is_numeric_dtype(dt) or is_bool_dtype(dt))]
+    if bad:
+        kinds = sorted({str(dtypes[col]) for col in bad})
+        raise ValueError(
+            f"X has non-numeric columns {bad} (dtype {', '.join(kinds)}); "
+            "BNMLPClassifier takes numbers only. Encode them in a pipeline, e.g.\n"
+            "    make_pipeline(\n"
+            "        ColumnTransformer(\n"
+            f"            [('categories', OneHotEncoder(handle_unknown='ignore'), {bad!r})],\n"
+            "            remainder=StandardScaler(),\n"
+            "        ),\n"
+            "        BNMLPClassifier(),\n"
+            "    )"
+        )
+
+
 def _check_targets(y):
     """Reject multilabel, multioutput and continuous targets by name."""
     kind = type_of_target(y, input_name="y")
@@ -575,6 +600,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         else:
             first_call = not (self.warm_start and hasattr(self, "classes_"))
         hidden = self._validated_hidden_layer_sizes()
+        _check_numeric_frame(X)
         _check_targets(y)
         X, y = validate_data(
             self,
@@ -925,6 +951,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             and np.isfinite(X.sum())
         )
         if not fast:  # the full validation, with its error messages and conversions
+            _check_numeric_frame(X)
             X = validate_data(self, X, reset=False, dtype=dtype)
         return forward_folded(self._folded_layers(), X, self.activation)
 

@@ -151,3 +151,38 @@ def test_divergence_raises_and_leaves_the_estimator_unchanged(batch_norm, dtype,
     assert all(np.array_equal(a, b) for a, b in zip(model.coefs_, before[0]))
     assert (model.n_iter_, model.loss_curve_) == before[1:]
     assert np.isfinite(model.predict_proba(data)).all()
+
+
+def test_a_frame_with_string_or_category_columns_names_them_and_shows_the_fix():
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "age": rng.normal(size=60),
+            "colour": rng.choice(["red", "blue"], 60),
+            "size": pd.Categorical(rng.choice(["S", "M", "L"], 60)),
+            "member": rng.random(60) > 0.5,
+        }
+    )
+    y = np.arange(60) % 2
+    with pytest.raises(ValueError, match=r"non-numeric columns \['colour', 'size'\]") as info:
+        BNMLPClassifier(max_iter=2).fit(df, y)
+    assert "ColumnTransformer" in str(info.value) and "OneHotEncoder" in str(info.value)
+    # The fix the message shows works as written.
+    model = make_pipeline(
+        ColumnTransformer(
+            [("categories", OneHotEncoder(handle_unknown="ignore"), ["colour", "size"])],
+            remainder=StandardScaler(),
+            sparse_threshold=0,
+        ),
+        BNMLPClassifier(max_iter=2, random_state=0),
+    ).fit(df, y)
+    assert model.predict(df).shape == (60,)
+    numeric = BNMLPClassifier(max_iter=2, random_state=0).fit(df[["age", "member"]], y)
+    wrong = df[["age", "colour"]].rename(columns={"colour": "member"})  # strings at predict
+    with pytest.raises(ValueError, match=r"non-numeric columns \['member'\] \(dtype"):
+        numeric.predict(wrong)
