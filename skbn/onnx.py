@@ -127,8 +127,8 @@ def convert_bnmlp_classifier(scope, operator, container):
 
 
 def convert_smooth_clip_scaler(scope, operator, container):
-    """skl2onnx converter of :class:`~skbn.SmoothClipScaler`:
-    ``z = (x - center) / scale``, then ``z / sqrt(1 + (z / clip) ** 2)``."""
+    """skl2onnx converter of :class:`~skbn.SmoothClipScaler`: with
+    ``r = (x - center) / (scale * clip)``, ``clip * r / sqrt(1 + r ** 2)``."""
     model = operator.raw_operator
     proto_dtype = guess_proto_type(operator.outputs[0].type)
     if proto_dtype != onnx_proto.TensorProto.DOUBLE:
@@ -141,13 +141,17 @@ def convert_smooth_clip_scaler(scope, operator, container):
     def const(name, value):
         return _constant(scope, container, name, np.asarray(value, dtype=np_dtype), proto_dtype)
 
-    z = _node(scope, container, "Sub", [x, const("center", model.center_[None])])
-    z = _node(scope, container, "Div", [z, const("scale", model.scale_[None])])
-    r = _node(scope, container, "Div", [z, const("clip", [model.clip])])
-    r = _node(scope, container, "Add", [_node(scope, container, "Mul", [r, r]), const("one", [1])])
+    r = _node(scope, container, "Sub", [x, const("center", model.center_[None])])
+    r = _node(scope, container, "Div", [r, const("scale", (model.scale_ * model.clip)[None])])
+    # |r| beyond 1e6 gives +-clip to float precision; clipping keeps r * r finite.
+    r = _node(scope, container, "Clip", [r, const("low", -1e6), const("high", 1e6)])
+    denom = _node(
+        scope, container, "Add", [_node(scope, container, "Mul", [r, r]), const("one", [1])]
+    )
+    scaled = _node(scope, container, "Mul", [r, const("clip", [model.clip])])
     container.add_node(
         "Div",
-        [z, _node(scope, container, "Sqrt", [r])],
+        [scaled, _node(scope, container, "Sqrt", [denom])],
         operator.outputs[0].full_name,
         name=scope.get_unique_operator_name("Div"),
     )

@@ -98,7 +98,8 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features)
-            Every value in ``(-clip, clip)``.
+            Every value in ``[-clip, clip]`` (``clip`` itself only where rounding
+            reaches it).
 
         Examples
         --------
@@ -108,8 +109,11 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        z = (X - self.center_.astype(X.dtype)) / self.scale_.astype(X.dtype)
-        return z / np.sqrt(1 + (z / X.dtype.type(self.clip)) ** 2)
+        clip = X.dtype.type(self.clip)
+        with np.errstate(over="ignore"):  # a far outlier over a tiny scale: r = +-inf
+            r = (X - self.center_.astype(X.dtype)) / (self.scale_ * self.clip).astype(X.dtype)
+        # clip * r / sqrt(1 + r**2), with hypot so that r**2 cannot overflow.
+        return np.where(np.isinf(r), np.sign(r) * clip, clip * r / np.hypot(1, r))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
