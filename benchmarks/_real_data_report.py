@@ -185,8 +185,9 @@ def write_report(out, results, recipes, datasets, config):
         "took the rest from the cache."
         + (
             f" The report was rebuilt with `--report-only`: {config['stale_units']} units "
-            "were computed before the last change to skbn's source (one that touches "
-            "neither training nor prediction)."
+            "were computed before the last change to skbn's source, a change that leaves "
+            "their results unchanged (see benchmarks/README.md for which and how it was "
+            "checked)."
             if config.get("stale_units")
             else ""
         ),

@@ -110,10 +110,15 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
         clip = X.dtype.type(self.clip)
-        with np.errstate(over="ignore"):  # a far outlier over a tiny scale: r = +-inf
-            r = (X - self.center_.astype(X.dtype)) / (self.scale_ * self.clip).astype(X.dtype)
-        # clip * r / sqrt(1 + r**2), with hypot so that r**2 cannot overflow.
-        return np.where(np.isinf(r), np.sign(r) * clip, clip * r / np.hypot(1, r))
+        with np.errstate(over="ignore"):
+            z = (X - self.center_.astype(X.dtype)) / self.scale_.astype(X.dtype)
+            out = z / np.sqrt(1 + (z / clip) ** 2)
+        # A far outlier over a tiny scale overflows (z / clip) ** 2 (or z): its
+        # value is then +-clip to working precision.
+        far = ~np.isfinite(out) | (np.abs(z) > np.sqrt(np.finfo(X.dtype).max) / 2)
+        if far.any():
+            out[far] = np.sign(z[far]) * clip
+        return out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
