@@ -120,11 +120,6 @@ class SmoothClipScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             out[far] = np.sign(z[far]) * clip
         return out
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        return tags
-
 
 class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
     """Piecewise-linear encoding of numerical features (Gorishniy et al. 2022).
@@ -257,8 +252,3 @@ class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
             ],
             dtype=object,
         )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        return tags
