@@ -5,6 +5,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
@@ -29,6 +30,7 @@ from ._network import (
     softmax_,
 )
 from ._plan import TrainingPlan, init_network
+from ._sparse import to_csr
 from ._training import Progress, Trainer
 from .engines import AdamState, TrainingConfig, get_engine
 
@@ -607,8 +609,12 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             X,
             y,
             reset=first_call,
+            # Sparse input stays sparse: every format becomes CSR, once.
+            accept_sparse="csr",
             dtype=(np.float64, np.float32) if first_call else self.coefs_[0].dtype,
         )
+        if sparse.issparse(X):
+            X = to_csr(X)
         if first_call and not incremental:
             self.classes_ = unique_labels(y)
         codes = self._encode(y, check_warm_start=not first_call and not incremental)
@@ -952,7 +958,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         )
         if not fast:  # the full validation, with its error messages and conversions
             _check_numeric_frame(X)
-            X = validate_data(self, X, reset=False, dtype=dtype)
+            X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=dtype)
         return forward_folded(self._folded_layers(), X, self.activation)
 
     def _logits(self, X):
@@ -1109,4 +1115,5 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = True
         return tags

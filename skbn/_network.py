@@ -9,6 +9,7 @@ import numpy as np
 from scipy.special import expit
 
 from ._batchnorm import fold_batchnorm
+from ._sparse import input_product
 
 __all__ = [
     "ACTIVATIONS",
@@ -123,12 +124,13 @@ def forward_folded(layers, X, activation):
     """Logits of ``fold_network``'s layers: one matmul and one add per layer,
     in blocks of rows. Shape ``(n, classes)``, or ``(k, n, classes)`` for an
     ensemble (one batched matmul per layer over the members)."""
-    if len(X) <= _BLOCK_ROWS:
+    n = X.shape[0]
+    if n <= _BLOCK_ROWS:
         return _forward_block(layers, X, activation)
     last = layers[-1][0]
-    shape = (*last.shape[:-2], len(X), last.shape[-1])
-    out = np.empty(shape, dtype=np.result_type(X, last))
-    for start in range(0, len(X), _BLOCK_ROWS):
+    shape = (*last.shape[:-2], n, last.shape[-1])
+    out = np.empty(shape, dtype=np.result_type(X.dtype, last))
+    for start in range(0, n, _BLOCK_ROWS):
         stop = start + _BLOCK_ROWS
         out[..., start:stop, :] = _forward_block(layers, X[start:stop], activation)
     return out
@@ -137,8 +139,8 @@ def forward_folded(layers, X, activation):
 def _forward_block(layers, X, activation):
     act = ACTIVATIONS[activation]
     a = X
-    for coef, intercept in layers[:-1]:
-        a = a @ coef
+    for i, (coef, intercept) in enumerate(layers[:-1]):
+        a = input_product(a, coef) if i == 0 else a @ coef  # X may be sparse
         a += intercept[..., None, :]
         a = act(a)
     coef, intercept = layers[-1]

@@ -39,13 +39,17 @@ ESTIMATORS = [
 ]
 
 
+REPEATED_ROWS = (
+    "mini-batch training cannot be equivalent to repeating rows: a repeated "
+    "row changes the batches and the BN statistics (sklearn marks its own "
+    "SGD estimators the same way)"
+)
+
+
 def expected_failed_checks(estimator):
     return {
-        "check_sample_weight_equivalence_on_dense_data": (
-            "mini-batch training cannot be equivalent to repeating rows: a repeated "
-            "row changes the batches and the BN statistics (sklearn marks its own "
-            "SGD estimators the same way)"
-        ),
+        "check_sample_weight_equivalence_on_dense_data": REPEATED_ROWS,
+        "check_sample_weight_equivalence_on_sparse_data": REPEATED_ROWS,
     }
 
 

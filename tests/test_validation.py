@@ -177,7 +177,6 @@ def test_a_frame_with_string_or_category_columns_names_them_and_shows_the_fix():
         ColumnTransformer(
             [("categories", OneHotEncoder(handle_unknown="ignore"), ["colour", "size"])],
             remainder=StandardScaler(),
-            sparse_threshold=0,
         ),
         BNMLPClassifier(max_iter=2, random_state=0),
     ).fit(df, y)

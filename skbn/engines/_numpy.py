@@ -6,6 +6,7 @@ import numpy as np
 
 from .._batchnorm import batchnorm_backward, batchnorm_train, update_running_stats
 from .._network import ACTIVATIONS, log_softmax_
+from .._sparse import input_gradient, input_product, take_rows
 from ._base import Engine
 
 __all__ = ["NumpyEngine", "loss_and_gradients"]
@@ -50,10 +51,10 @@ def loss_and_gradients(net, config, X, y, sample_weight, masks):
     n_hidden = len(net.coefs) - 1
     bn = net.batch_norm
     inputs, outputs, caches, bn_stats = [], [], [], []
-    a = X
+    a = X  # may be sparse: only the first product sees it
     for i in range(n_hidden):
         inputs.append(a)
-        z = a @ net.coefs[i]
+        z = input_product(a, net.coefs[i]) if i == 0 else a @ net.coefs[i]
         if bn:
             z, mean, var, cache = batchnorm_train(
                 z,
@@ -98,7 +99,7 @@ def loss_and_gradients(net, config, X, y, sample_weight, masks):
     intercept_grads = [None] * len(net.coefs)
     scale_grads, shift_grads = [None] * len(caches), [None] * len(caches)
     for i in range(n_hidden, -1, -1):
-        coef_grads[i] = np.swapaxes(inputs[i], -1, -2) @ delta + (config.alpha / m) * net.coefs[i]
+        coef_grads[i] = input_gradient(inputs[i], delta) + (config.alpha / m) * net.coefs[i]
         if i == n_hidden or not bn:
             intercept_grads[i] = delta.sum(axis=-2)
         if i == 0:
@@ -138,7 +139,7 @@ class NumpyEngine(Engine):
                 m, self._dropout_widths, 1.0 - cfg.dropout, self.X.dtype
             )
             loss, grads, bn_stats = loss_and_gradients(
-                net, cfg, self.X[idx], self.y[idx], sw, masks
+                net, cfg, take_rows(self.X, idx), self.y[idx], sw, masks
             )
             for i, (mean, var) in enumerate(bn_stats):
                 update_running_stats(

@@ -15,9 +15,11 @@ behind ``torch.optim.Adam(fused=True)`` directly, for the same reason.
 
 import functools
 import math
+import warnings
 
 import numpy as np
 import torch
+from scipy import sparse
 
 from .._network import Network
 from ._base import AdamState, Engine
@@ -85,7 +87,8 @@ class TorchEngine(Engine):
         def tensor(a):
             return torch.from_numpy(a).to(dev)
 
-        self.X = tensor(X)
+        self.sparse = sparse.issparse(X)
+        self.X = _SparseRows(X, dev) if self.sparse else tensor(X)
         self.y = tensor(y.astype("int64", copy=False))
         self.sample_weight = None if sample_weight is None else tensor(sample_weight)
         self.n_hidden = len(network.coefs) - 1
@@ -113,12 +116,15 @@ class TorchEngine(Engine):
         # the learning rate from tensors, which a replay can update). float32
         # only: the kernel takes a float32 learning-rate tensor, which would
         # round a float64 model's rate.
-        self._use_graphs = dev.type == "cuda" and self._fused and X.dtype == np.float32
+        # Sparse batches vary in their number of stored entries, which a graph fixes.
+        self._use_graphs = (
+            dev.type == "cuda" and self._fused and X.dtype == np.float32 and not self.sparse
+        )
         self._graphs = {}  # batch rows -> _CapturedStep
         # The epoch's loss; one tensor for the engine's life (graphs add to it).
         self._loss_sum = torch.zeros((), dtype=torch.float64, device=dev)
         self._dropout_widths = [c.shape[-1] for c in network.coefs[:-1]]
-        self._minus_hits = torch.empty((0, 1), dtype=self.X.dtype, device=dev)
+        self._minus_hits = torch.empty((0, 1), dtype=self.coefs[0].dtype, device=dev)
 
     @torch.no_grad()
     def _loss_and_gradients(self, idx, masks):
@@ -130,11 +136,17 @@ class TorchEngine(Engine):
         m = idx.shape[-1]
         train_bn = m > 1  # one row has no batch statistics: use the running ones
         # (m, features), or (k, m, features) when each member has its own rows.
-        a = self.X.index_select(0, idx.reshape(-1)).view(*idx.shape, -1)
+        if self.sparse:
+            a = self.X.rows(idx)
+        else:
+            a = self.X.index_select(0, idx.reshape(-1)).view(*idx.shape, -1)
         inputs, outputs, bn_saved = [], [], []
         for i in range(self.n_hidden):
             inputs.append(a)
-            z = a @ self.coefs[i]  # broadcast over the members: one batched product
+            if i == 0 and self.sparse:
+                z = _sparse_product(a, self.coefs[0])
+            else:
+                z = a @ self.coefs[i]  # broadcast over the members: one batched product
             if self.batch_norm:
                 z, saved = _bn_forward(
                     z,
@@ -185,7 +197,10 @@ class TorchEngine(Engine):
         coef_grads, intercept_grads = [None] * n, [None] * n
         scale_grads, shift_grads = [None] * len(bn_saved), [None] * len(bn_saved)
         for i in range(self.n_hidden, -1, -1):
-            coef_grads[i] = inputs[i].transpose(-1, -2) @ delta
+            if i == 0 and self.sparse:
+                coef_grads[i] = _sparse_gradient(inputs[0], delta)
+            else:
+                coef_grads[i] = inputs[i].transpose(-1, -2) @ delta
             if i == self.n_hidden or not self.batch_norm:
                 intercept_grads[i] = delta.sum(dim=-2)
             if i == 0:
@@ -272,8 +287,11 @@ class TorchEngine(Engine):
         keep = 1.0 - self.config.dropout
         rows = max(stop - start for start, stop in epoch_plan.bounds)
         if len(self._minus_hits) < rows:  # per row, to subtract the target's label mass
-            self._minus_hits = torch.full_like(
-                self.X[:rows, :1], -(1.0 - self.config.label_smoothing)
+            self._minus_hits = torch.full(
+                (rows, 1),
+                -(1.0 - self.config.label_smoothing),
+                dtype=self.coefs[0].dtype,
+                device=self.device,
             )
             self._graphs = {}  # they read the old buffer
         self._loss_sum.zero_()  # on the device: no sync inside the epoch
@@ -330,6 +348,67 @@ class TorchEngine(Engine):
         return net, AdamState(
             self._step, [numpy(m) for m in self.exp_avg], [numpy(v) for v in self.exp_avg_sq]
         )
+
+
+class _SparseRows:
+    """A SciPy CSR matrix's arrays on the device, and its batches as torch
+    sparse CSR tensors, gathered on the device (no host traffic per batch).
+
+    On the CPU the tensors share the SciPy arrays' memory: nothing is copied.
+    """
+
+    def __init__(self, X, device):
+        self.shape = X.shape
+        self.crow = torch.from_numpy(X.indptr).to(device)
+        self.col = torch.from_numpy(X.indices).to(device)
+        self.val = torch.from_numpy(X.data).to(device)
+
+    def rows(self, idx):
+        """The batch ``X[idx]``: a CSR tensor for ``idx`` of shape ``(m,)``, a
+        list of one per member for ``(k, m)``."""
+        if idx.dim() == 2:
+            return [self.rows(member) for member in idx]
+        start = self.crow.index_select(0, idx)
+        counts = self.crow.index_select(0, idx + 1) - start
+        crow = torch.zeros(len(idx) + 1, dtype=self.crow.dtype, device=idx.device)
+        torch.cumsum(counts, 0, out=crow[1:])
+        nnz = int(crow[-1])
+        # Position of each of the batch's entries in X's arrays: its row's start
+        # in X, plus its offset within the batch's run for that row.
+        pos = torch.repeat_interleave((start - crow[:-1]).long(), counts.long(), output_size=nnz)
+        pos += torch.arange(nnz, device=idx.device)
+        with warnings.catch_warnings():  # "sparse CSR support is in beta"
+            warnings.simplefilter("ignore", UserWarning)
+            return torch.sparse_csr_tensor(
+                crow,
+                self.col.index_select(0, pos),
+                self.val.index_select(0, pos),
+                size=(len(idx), self.shape[1]),
+                check_invariants=False,
+            )
+
+
+def _sparse_product(X, W):
+    """``X @ W`` for a sparse batch (or one per member), ``W`` of shape
+    ``(features, units)`` or ``(k, features, units)``. A shared batch meets
+    the members' weights side by side, in one sparse product."""
+    if isinstance(X, list):
+        return torch.stack([x @ w for x, w in zip(X, W)])
+    if W.dim() == 2:
+        return X @ W
+    k, f, h = W.shape
+    return (X @ W.transpose(0, 1).reshape(f, k * h)).view(-1, k, h).transpose(0, 1)
+
+
+def _sparse_gradient(X, delta):
+    """``X.T @ delta``, the first layer's weight gradient, from the sparse batch."""
+    if isinstance(X, list):
+        return torch.stack([x.t() @ d for x, d in zip(X, delta)])
+    if delta.dim() == 2:
+        return (X.t() @ delta).contiguous()
+    k, m, h = delta.shape
+    side_by_side = delta.transpose(0, 1).reshape(m, k * h)
+    return (X.t() @ side_by_side).view(-1, k, h).transpose(0, 1).contiguous()
 
 
 def _activation_backward(name, dh, h):
