@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from imblearn.over_sampling import RandomOverSampler, SMOTE
+from imblearn.over_sampling import SMOTE, RandomOverSampler
 from imblearn.pipeline import make_pipeline as imb_pipeline
 from imblearn.under_sampling import RandomUnderSampler
 from numpy.testing import assert_allclose, assert_array_equal
@@ -135,8 +135,13 @@ def test_training_and_prediction_never_densify_the_input(backend, monkeypatch):
         for name in ("toarray", "todense", "__array__"):
             monkeypatch.setattr(cls, name, refuse, raising=False)
     clf = BNMLPClassifier(
-        (8,), ensemble_size=3, member_batches="undersampled", early_stopping=True,
-        max_iter=5, backend=backend, random_state=0,
+        (8,),
+        ensemble_size=3,
+        member_batches="undersampled",
+        early_stopping=True,
+        max_iter=5,
+        backend=backend,
+        random_state=0,
     )
     clf.fit(X.tocsc(), y)
     clf.partial_fit(X, y)
@@ -215,7 +220,9 @@ def test_text_classifier_over_tfidf():
     X_tr, X_te, y_tr, y_te = train_test_split(docs, y, stratify=y, random_state=0)
     model = make_pipeline(
         TfidfVectorizer(),
-        BNMLPClassifier((16,), class_weight="balanced", batch_size=32, max_iter=20, random_state=0),
+        BNMLPClassifier(
+            (16,), class_weight="balanced", batch_size=32, max_iter=20, random_state=0
+        ),
     ).fit(X_tr, y_tr)
     assert sparse.issparse(model[0].transform(X_te))
     assert (model.predict(X_te) == y_te).mean() > 0.95
