@@ -29,15 +29,18 @@ from ._network import (
     predict_logits,
     softmax_,
 )
-from ._plan import TrainingPlan, init_network
+from ._plan import SUBSET_MEMBERS, TrainingPlan, init_network
 from ._sparse import to_csr
 from ._training import Progress, Trainer
 from .engines import AdamState, TrainingConfig, get_engine
 
 __all__ = ["BNMLPClassifier"]
 
-# ensemble_size='auto' with member_batches='undersampled' (see the real-data docs).
-AUTO_UNDERSAMPLED_MEMBERS = 16
+# ensemble_size='auto' and batch_size='auto' when each member trains on its own
+# balanced subset (member_batches='bootstrap' or 'undersampled'), chosen on the
+# real-data panel (see the real-data docs).
+AUTO_SUBSET_MEMBERS = 24
+AUTO_SUBSET_BATCH = 64
 
 _BN_ATTRS = ("bn_scales_", "bn_shifts_", "bn_running_means_", "bn_running_vars_")
 
@@ -142,8 +145,12 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         scikit-learn's MLPs.
 
     batch_size : int or 'auto', default='auto'
-        Rows per mini-batch; ``'auto'`` means ``min(200, n_samples)``. Larger
-        values are clipped to ``n_samples`` with a warning. With BN, a
+        Rows per mini-batch; ``'auto'`` means ``min(200, n_samples)``, and
+        with ``member_batches='bootstrap'`` or ``'undersampled'``
+        ``min(64, rows per member)``: such a member sees only ``n_classes x``
+        the smallest class's count of rows, and smaller batches give it more
+        steps per epoch (chosen on the real-data panel). Larger values are
+        clipped to ``n_samples`` with a warning. With BN, a
         trailing batch of one row is merged into the previous batch, so no
         batch ever has one row unless the whole training set has one row (a
         single-row ``partial_fit``) or ``batch_size=1`` (with a warning): such
@@ -284,13 +291,13 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         logits): an average of probabilities is a mixture of calibrated
         posteriors, while averaged logits would sharpen it. Early stopping
         scores that average. :meth:`predict_member_proba` gives each
-        member's probabilities. ``'auto'`` means 16 with
-        ``member_batches='undersampled'`` (the recommended setting for
-        imbalanced data, chosen on the real-data panel) and 1 otherwise, so
-        that ``BNMLPClassifier(member_batches='undersampled')`` is the whole
-        recipe.
+        member's probabilities. ``'auto'`` means 24 with
+        ``member_batches='bootstrap'`` (the recommended setting for
+        imbalanced data, chosen on the real-data panel) or
+        ``'undersampled'``, and 1 otherwise, so that
+        ``BNMLPClassifier(member_batches='bootstrap')`` is the whole recipe.
 
-    member_batches : {'shared', 'independent', 'undersampled'}, default='shared'
+    member_batches : {'shared', 'independent', 'undersampled', 'bootstrap'}, default='shared'
         What each member of an ensemble trains on. ``'shared'``: every member
         sees the same batches (TabM; members differ by their initialisation
         and dropout masks). ``'independent'``: each member draws its own row
@@ -301,9 +308,14 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         undersampled without replacement to the smallest class's count,
         drawn once per member — cut into batches by ``batch_sampler``:
         EasyEnsemble (Liu et al. 2009) inside one network. An epoch is then
-        a pass over the subset. ``'shared'`` and ``'independent'`` are the
-        same for ``ensemble_size=1``; ``'undersampled'`` then trains one
-        network on one undersample.
+        a pass over the subset. ``'bootstrap'``: the same, but each class is
+        drawn *with* replacement (a balanced bootstrap, as each tree of a
+        balanced random forest gets, Chen et al. 2004), so members differ on
+        the minority rows too; on the real-data panel it beat
+        ``'undersampled'`` and is the recommended setting for imbalanced
+        data. ``'shared'`` and ``'independent'`` are the same for
+        ``ensemble_size=1``; ``'undersampled'`` and ``'bootstrap'`` then train
+        one network on one subset.
 
     Attributes
     ----------
@@ -439,7 +451,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         "backend": [StrOptions({"auto", "numpy", "torch"})],
         "device": "no_validation",  # a str or a torch.device, checked by the engine
         "ensemble_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "member_batches": [StrOptions({"shared", "independent", "undersampled"})],
+        "member_batches": [StrOptions({"shared", "independent", "undersampled", "bootstrap"})],
     }
 
     def __init__(
@@ -636,7 +648,9 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             X, X_val, codes, y_val, sample_weight, sw_val = self._validation_split(
                 X, codes, sample_weight
             )
-        self._train(X, codes, sample_weight, X_val, y_val, sw_val, incremental, scorer)
+        self._train(
+            X, codes, sample_weight, X_val, y_val, sw_val, incremental, scorer, fresh=first_call
+        )
 
     def _check_architecture(self, hidden):
         fitted = [c.shape[-1] for c in self.coefs_[:-1]]
@@ -656,7 +670,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _n_members(self):
         if self.ensemble_size == "auto":
-            return AUTO_UNDERSAMPLED_MEMBERS if self.member_batches == "undersampled" else 1
+            return AUTO_SUBSET_MEMBERS if self.member_batches in SUBSET_MEMBERS else 1
         return self.ensemble_size
 
     def _validated_hidden_layer_sizes(self):
@@ -754,7 +768,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             dtype,
             n_members=self._n_members(),
         )
-        self._set_network(net)
+        self._set_network(net, fold=False)
         self._adam = None
         self.n_layers_ = len(layer_sizes)
         self.n_outputs_ = len(self.classes_)
@@ -780,8 +794,14 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         sw_tr, sw_val = split[4:] if sample_weight is not None else (None, None)
         return X_tr, X_val, y_tr, y_val, sw_tr, sw_val
 
-    def _batch_size(self, n_samples):
+    def _batch_size(self, codes):
+        n_samples = len(codes)
         if self.batch_size == "auto":
+            if self.member_batches in SUBSET_MEMBERS:
+                # Each member sees only (classes x smallest class) rows.
+                counts = np.bincount(codes)
+                counts = counts[counts > 0]
+                return min(AUTO_SUBSET_BATCH, len(counts) * int(counts.min()))
             return min(200, n_samples)
         if self.batch_size > n_samples:
             warnings.warn(
@@ -813,12 +833,11 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         )
         return TrainingConfig(**{**params, **overrides})
 
-    def _train(self, X, codes, sample_weight, X_val, y_val, sw_val, incremental, scorer):
-        n_samples = X.shape[0]
+    def _train(self, X, codes, sample_weight, X_val, y_val, sw_val, incremental, scorer, fresh):
         config = self._training_config()
         plan = TrainingPlan(
             seed=self._seed,
-            batch_size=self._batch_size(n_samples),
+            batch_size=self._batch_size(codes),
             shuffle=self.shuffle,
             merge_singleton=self.batch_norm,
             dropout=config.dropout,
@@ -829,7 +848,9 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             max_epochs=self.max_iter,
             schedule_start=0 if incremental else self.n_iter_,
         )
-        net = self._get_network()
+        # Initial weights made by this call are trained in place (no copy of a
+        # wide first layer); fitted ones are copied, so a failed call leaves them.
+        net = self._get_network(copy=not fresh)
         # partial_fit continues Adam; fit (warm start or not) starts it afresh.
         if incremental and self._adam is not None:
             adam = AdamState(**self._adam).copy()
@@ -921,23 +942,23 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             return float(scorer(model, X, labels)), recall
         return float(scorer(model, X, labels, sample_weight=sample_weight)), recall
 
-    def _get_network(self):
-        return Network(
-            [c.copy() for c in self.coefs_],
-            [b.copy() for b in self.intercepts_],
-            *[[a.copy() for a in getattr(self, name)] for name in _BN_ATTRS],
-        )
+    def _get_network(self, copy=True):
+        """The fitted network; copies unless the caller may train it in place."""
+        arrays = [self.coefs_, self.intercepts_, *[getattr(self, n) for n in _BN_ATTRS]]
+        return Network(*[[a.copy() for a in group] if copy else group for group in arrays])
 
-    def _set_network(self, net):
+    def _set_network(self, net, fold=True):
         self.coefs_, self.intercepts_ = net.coefs, net.intercepts
         self.bn_scales_, self.bn_shifts_ = net.bn_scales, net.bn_shifts
         self.bn_running_means_, self.bn_running_vars_ = (
             net.bn_running_means,
             net.bn_running_vars,
         )
-        # Fold now, so that predicting never changes the estimator's __dict__.
+        # Fold now, so that predicting never changes the estimator's __dict__
+        # (not for the initial weights, which training replaces).
         self._fold_cache = None
-        self._folded_layers()
+        if fold:
+            self._folded_layers()
 
     # -------------------------------------------------------------- predict
 

@@ -17,10 +17,13 @@ import numpy as np
 from ._batch_sampling import BATCH_SAMPLERS
 from ._network import Network
 
-__all__ = ["EpochPlan", "TrainingPlan", "batch_bounds", "init_network"]
+__all__ = ["SUBSET_MEMBERS", "EpochPlan", "TrainingPlan", "batch_bounds", "init_network"]
+
+# member_batches values whose members train on a fixed balanced subset each.
+SUBSET_MEMBERS = ("undersampled", "bootstrap")
 
 # The shuffle stream also draws class-aware batches; the subset stream draws
-# each member's fixed undersample (member_batches='undersampled').
+# each member's fixed subset (member_batches in SUBSET_MEMBERS).
 _INIT, _SHUFFLE, _DROPOUT, _SUBSET = 0, 1, 2, 3
 
 
@@ -167,7 +170,7 @@ class TrainingPlan:
         random = self.shuffle or self.batch_sampler == "balanced"
         sampler = BATCH_SAMPLERS[self.batch_sampler]
         members = self.n_members if self.member_batches != "shared" else 1
-        if self.member_batches == "undersampled":
+        if self.member_batches in SUBSET_MEMBERS:
             subsets = [self.member_subset(codes, j) for j in range(members)]
         else:
             subsets = [np.arange(len(codes))] * members
@@ -187,11 +190,16 @@ class TrainingPlan:
         )
 
     def member_subset(self, codes, member):
-        """The rows member ``member`` trains on with ``member_batches='undersampled'``:
-        every class present undersampled, without replacement, to the smallest
-        class's count (EasyEnsemble's subsets, Liu et al. 2009). Drawn once per
-        member from its own stream, so the same in every epoch; sorted."""
+        """The rows member ``member`` trains on with ``member_batches`` in
+        :data:`SUBSET_MEMBERS`: every class present drawn to the smallest
+        class's count, without replacement for ``'undersampled'``
+        (EasyEnsemble's subsets, Liu et al. 2009) and with replacement for
+        ``'bootstrap'`` (a balanced bootstrap, as each tree of a balanced
+        random forest gets, Chen et al. 2004: the minority rows are resampled
+        too, so members differ on them as well). Drawn once per member from
+        its own stream, so the same in every epoch; sorted."""
         rng = _stream(self.seed, _SUBSET, 0, member)
+        replace = self.member_batches == "bootstrap"
         pools = [np.flatnonzero(codes == k) for k in np.unique(codes)]
         n_min = min(len(p) for p in pools)
-        return np.sort(np.concatenate([rng.choice(p, n_min, replace=False) for p in pools]))
+        return np.sort(np.concatenate([rng.choice(p, n_min, replace=replace) for p in pools]))

@@ -119,5 +119,5 @@ class Trainer:
         return self._result(best_net, converged=False)
 
     def _result(self, best_net, converged):
-        net, adam = self.engine.export()
+        net, adam = self.engine.export(final=True)
         return (net if best_net is None else best_net), adam, converged

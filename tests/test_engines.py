@@ -79,7 +79,7 @@ def problems(draw, min_batch=2, activations=ACTIVATIONS):
         max_iter=3,
         random_state=seed,
         ensemble_size=draw(st.sampled_from([1, 1, 2, 3])),
-        member_batches=draw(st.sampled_from(["shared", "independent", "undersampled"])),
+        member_batches=draw(st.sampled_from(["shared", "independent", "undersampled", "bootstrap"])),
         label_smoothing=draw(st.sampled_from([0.0, 0.0, 0.2])),
         weight_decay=draw(st.sampled_from([0.0, 0.0, 0.5])),
         lr_schedule=draw(st.sampled_from(["constant", "cosine"])),

@@ -199,6 +199,23 @@ def test_undersampled_members_train_on_their_own_fixed_balanced_subsets():
             assert sorted(member) == sorted(rows)  # the same subset in every epoch
 
 
+def test_bootstrap_members_draw_every_class_with_replacement():
+    codes = np.r_[np.zeros(80, int), np.ones(15, int), np.full(5, 2)]
+    boot = TrainingPlan(3, 8, True, True, 0.0, "random", 6, "bootstrap")
+    subsets = [boot.member_subset(codes, j) for j in range(6)]
+    for rows in subsets:
+        assert np.bincount(codes[rows]).tolist() == [5, 5, 5]
+    # With replacement: some member repeats a row, also among the 5 minority rows.
+    assert any(len(np.unique(rows)) < 15 for rows in subsets)
+    assert any(len(np.unique(rows[codes[rows] == 2])) < 5 for rows in subsets)
+    assert len({tuple(r) for r in subsets}) == 6
+    # Reproducible and the same in every epoch.
+    again = TrainingPlan(3, 8, True, True, 0.0, "random", 6, "bootstrap")
+    assert_array_equal(again.member_subset(codes, 2), subsets[2])
+    for member, rows in zip(boot.epoch(4, codes).order, subsets):
+        assert sorted(member) == sorted(rows)
+
+
 def test_undersampled_ensemble_fits_predicts_and_counts_its_rows():
     y_imb = np.r_[np.zeros(120, int), np.ones(30, int)]
     model = clf(ensemble_size=5, member_batches="undersampled", max_iter=3, tol=0.0)
@@ -209,12 +226,20 @@ def test_undersampled_ensemble_fits_predicts_and_counts_its_rows():
     assert single.t_ == 3 * 60 and single.coefs_[0].ndim == 2
 
 
-def test_auto_ensemble_size_is_sixteen_undersampled_members_and_one_otherwise():
-    X = np.random.default_rng(0).normal(size=(60, 3))
-    y = (np.arange(60) % 6 == 0).astype(int)
-    kw = dict(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
-    under = BNMLPClassifier(member_batches="undersampled", **kw).fit(X, y)
-    assert under.coefs_[0].shape == (16, 3, 4)
-    assert BNMLPClassifier(**kw).fit(X, y).coefs_[0].shape == (3, 4)
-    explicit = BNMLPClassifier(member_batches="undersampled", ensemble_size=16, **kw).fit(X, y)
-    np.testing.assert_array_equal(under.coefs_[0], explicit.coefs_[0])
+@pytest.mark.parametrize("members", ["bootstrap", "undersampled"])
+def test_auto_sizes_for_subset_members_and_plain_networks(members):
+    X = np.random.default_rng(0).normal(size=(400, 3))
+    y = (np.arange(400) % 8 == 0).astype(int)  # 50 minority rows: 100 per member
+    kw = dict(hidden_layer_sizes=(4,), max_iter=2, tol=0.0, random_state=0)
+    auto = BNMLPClassifier(member_batches=members, **kw).fit(X, y)
+    assert auto.coefs_[0].shape == (24, 3, 4)
+    plain = BNMLPClassifier(**kw).fit(X, y)
+    assert plain.coefs_[0].shape == (3, 4)
+    # Batches of 64 over each member's 100 rows: 2 Adam steps an epoch (200 rows: 2).
+    assert auto._adam["step"] == 2 * 2 and plain._adam["step"] == 2 * 2
+    explicit = BNMLPClassifier(
+        member_batches=members, ensemble_size=24, batch_size=64, **kw
+    ).fit(X, y)
+    assert_array_equal(auto.coefs_[0], explicit.coefs_[0])
+    small = BNMLPClassifier(member_batches=members, **kw).fit(X[:80], y[:80])  # 10 + 10 rows
+    assert small._adam["step"] == 2  # one batch of 20 rows an epoch

@@ -85,5 +85,10 @@ class Engine(ABC):
         """
 
     @abstractmethod
-    def export(self):
-        """The current ``(Network, AdamState)`` as NumPy arrays the caller owns."""
+    def export(self, final=False):
+        """The current ``(Network, AdamState)`` as NumPy arrays the caller owns.
+
+        ``final=True`` says the engine will not be used again: it may hand over
+        its own arrays instead of copies (a copy of a wide first layer and its
+        Adam moments is the largest allocation of a fit on wide sparse data).
+        """

@@ -163,15 +163,23 @@ class NumpyEngine(Engine):
         b1, b2 = cfg.beta_1, cfg.beta_2
         step_size = lr / (1 - b1**state.step)
         bc2_sqrt = math.sqrt(1 - b2**state.step)
+        # In place, with the gradient as scratch once it is used: no temporaries
+        # the size of the weights (the same operations, in the same order).
         for p, g, m, v in zip(self._params, grads, state.exp_avg, state.exp_avg_sq):
             m *= b1
             m += (1 - b1) * g
             v *= b2
-            v += (1 - b2) * (g * g)
-            denom = np.sqrt(v)
+            np.multiply(g, g, out=g)
+            g *= 1 - b2
+            v += g
+            denom = np.sqrt(v, out=g)
             denom /= bc2_sqrt
             denom += cfg.epsilon
-            p -= step_size * (m / denom)
+            np.divide(m, denom, out=denom)
+            denom *= step_size
+            p -= denom
 
-    def export(self):
+    def export(self, final=False):
+        if final:
+            return self.net, self.adam
         return self.net.copy(), self.adam.copy()

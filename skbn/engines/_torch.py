@@ -94,19 +94,21 @@ class TorchEngine(Engine):
         self.n_hidden = len(network.coefs) - 1
         self.batch_norm = network.batch_norm
         self._numpy_dtype = X.dtype
-        self.coefs = [tensor(c.copy()) for c in network.coefs]
-        self.intercepts = [tensor(b.copy()) for b in network.intercepts]
-        self.scales = [tensor(g.copy()) for g in network.bn_scales]
-        self.shifts = [tensor(b.copy()) for b in network.bn_shifts]
-        self.running_means = [tensor(m.copy()) for m in network.bn_running_means]
-        self.running_vars = [tensor(v.copy()) for v in network.bn_running_vars]
+        # The engine may update the given arrays in place: on the CPU the
+        # tensors share their memory.
+        self.coefs = [tensor(c) for c in network.coefs]
+        self.intercepts = [tensor(b) for b in network.intercepts]
+        self.scales = [tensor(g) for g in network.bn_scales]
+        self.shifts = [tensor(b) for b in network.bn_shifts]
+        self.running_means = [tensor(m) for m in network.bn_running_means]
+        self.running_vars = [tensor(v) for v in network.bn_running_vars]
         # Same order as Network.trainable(), so Adam's state maps one to one.
         self._first_intercept = self.n_hidden if self.batch_norm else 0
         self.params = (
             self.coefs + self.intercepts[self._first_intercept :] + self.scales + self.shifts
         )
-        self.exp_avg = [tensor(m.copy()) for m in adam.exp_avg]
-        self.exp_avg_sq = [tensor(v.copy()) for v in adam.exp_avg_sq]
+        self.exp_avg = [tensor(m) for m in adam.exp_avg]
+        self.exp_avg_sq = [tensor(v) for v in adam.exp_avg_sq]
         self._step = adam.step
         # The fused kernel reads a step count per parameter; one shared tensor.
         step = torch.tensor(float(adam.step), dtype=torch.float32, device=dev)
@@ -333,9 +335,10 @@ class TorchEngine(Engine):
         graph.replay(idx, masks, lr)
         return True
 
-    def export(self):
+    def export(self, final=False):
         def numpy(t):
-            return t.detach().cpu().numpy().copy()
+            a = t.detach().cpu().numpy()
+            return a if final else a.copy()
 
         net = Network(
             [numpy(c) for c in self.coefs],
