@@ -72,7 +72,9 @@ def _measure(folder, name, hidden, batch_size, queue):
     y = np.load(os.path.join(folder, "y.npy"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        _model(name, hidden, batch_size).fit(X[:2000], y[:2000])  # warm-up: imports, threads
+        # Warm-up (imports, threads) on few columns: memory it frees must not be
+        # left in the allocator's pools, where the measured fit would reuse it.
+        _model(name, hidden, batch_size).fit(X[:2000, :100], y[:2000])
         model = _model(name, hidden, batch_size)
         loaded = _status_mib("VmRSS")
         _reset_peak()

@@ -67,7 +67,9 @@ class GaussianNoiseOverSampler(BaseOverSampler):
     to the stored entries of each copied row only, so a new row keeps the
     sparsity pattern of the row it copies (jittering the zeros would fill
     the matrix); the spread is still that of the whole class, zeros
-    included, and the output has the input's sparse format. A class to be
+    included, computed from the sparse rows for ``covariance='diag'``
+    (``'full'`` densifies the rows of the class being over-sampled, never
+    the whole of ``X``), and the output has the input's sparse format. A class to be
     over-sampled needs at least two rows, or it has no spread to scale the
     noise by (``ValueError``); use
     :class:`~imblearn.over_sampling.RandomOverSampler` for such a class. The
@@ -115,23 +117,37 @@ class GaussianNoiseOverSampler(BaseOverSampler):
             if n_new == 0:
                 continue
             rows = X[y == label]
-            rows = rows.toarray() if sparse.issparse(rows) else rows
-            if len(rows) < 2:
+            if rows.shape[0] < 2:
                 raise ValueError(
-                    f"Class {label!r} has {len(rows)} row(s): its spread, which scales "
+                    f"Class {label!r} has {rows.shape[0]} row(s): its spread, which scales "
                     "the noise, needs at least 2. Over-sample it with "
                     "imblearn.over_sampling.RandomOverSampler instead, or drop it."
                 )
-            base = rows[rng.randint(len(rows), size=n_new)]
-            noise = self._noise(rows, n_new, rng).astype(X.dtype)
+            base = rows[rng.randint(rows.shape[0], size=n_new)]
             if sparse.issparse(X):
-                X_parts.append(sparse.csr_matrix(base + noise * (base != 0)))
+                X_parts.append(self._sparse_jitter(rows, base, rng))
             else:
-                X_parts.append(base + noise)
+                X_parts.append(base + self._noise(rows, n_new, rng).astype(X.dtype))
             y_parts.append(np.full(n_new, label, dtype=y.dtype))
         if sparse.issparse(X):
             return sparse.vstack(X_parts, format=X.format), np.hstack(y_parts)
         return np.vstack(X_parts), np.hstack(y_parts)
+
+    def _sparse_jitter(self, rows, base, rng):
+        """``base`` (sparse copies of rows of the class) with noise on its stored
+        entries only, without densifying the class when the spread is diagonal."""
+        base = sparse.csr_matrix(base, copy=True)
+        if self.covariance == "diag":
+            # The class's per-feature spread from its sparse moments, zeros included.
+            mean = np.asarray(rows.mean(axis=0)).ravel()
+            mean_sq = np.asarray(rows.multiply(rows).mean(axis=0)).ravel()
+            spread = np.sqrt(np.maximum(mean_sq - mean**2, 0.0))
+            noise = self.noise_scale * rng.standard_normal(base.nnz) * spread[base.indices]
+        else:  # the full spread needs the class densely (its rows only)
+            dense = self._noise(rows.toarray(), base.shape[0], rng)
+            noise = dense[np.repeat(np.arange(base.shape[0]), np.diff(base.indptr)), base.indices]
+        base.data += noise.astype(base.dtype)
+        return base
 
     def _noise(self, rows, n_new, rng):
         centred = rows - rows.mean(axis=0)

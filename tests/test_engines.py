@@ -107,7 +107,11 @@ def check_parity(problem, dtype):
     assert_same_state(fitted["numpy"], fitted["torch"], **tol)
     assert fitted["numpy"].n_iter_ == fitted["torch"].n_iter_
     assert_allclose(fitted["numpy"].loss_curve_, fitted["torch"].loss_curve_, rtol=1e-5)
-    assert_array_equal(fitted["numpy"].predict(X), fitted["torch"].predict(X))
+    # Predictions agree wherever the top two classes are not tied to rounding
+    # (a network with dead units can give every row the same near-tie).
+    proba = np.sort(fitted["numpy"].predict_proba(X), axis=1)
+    clear = proba[:, -1] - proba[:, -2] > 1e-6
+    assert_array_equal(fitted["numpy"].predict(X)[clear], fitted["torch"].predict(X)[clear])
 
 
 @settings(max_examples=40)

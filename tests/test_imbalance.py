@@ -475,3 +475,28 @@ def test_cross_validate_with_stratified_folds_and_imbalance_metrics():
     )
     assert scores["test_balanced_accuracy"].mean() > 0.75
     assert scores["test_recall"].min() > 0.3
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_diag_noise_uses_the_class_spread_without_densifying(fmt, monkeypatch):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 6)) * (rng.random((400, 6)) < 0.5) * [1, 2, 4, 8, 16, 32]
+    y = np.r_[np.zeros(300, int), np.ones(100, int)]
+    spread = X[y == 1].std(axis=0)  # population spread, zeros included
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("densified")
+
+    for cls in (sparse.csr_matrix, sparse.csc_matrix):
+        monkeypatch.setattr(cls, "toarray", refuse)
+    sampler = GaussianNoiseOverSampler(noise_scale=0.5, random_state=0)
+    X_res, _ = sampler.fit_resample(sparse.csr_matrix(X).asformat(fmt), y)
+    monkeypatch.undo()
+    assert X_res.format == fmt
+    new = sparse.csr_matrix(X_res[400:])
+    # Each new entry is a copied minority value plus noise of sd 0.5 * spread.
+    copies = X[300:]
+    for j in range(6):
+        values = new[:, j].data
+        nearest = np.abs(values[:, None] - copies[:, j][None, :]).min(axis=1)
+        assert np.median(nearest) < 0.5 * spread[j]

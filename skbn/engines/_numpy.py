@@ -99,7 +99,8 @@ def loss_and_gradients(net, config, X, y, sample_weight, masks):
     intercept_grads = [None] * len(net.coefs)
     scale_grads, shift_grads = [None] * len(caches), [None] * len(caches)
     for i in range(n_hidden, -1, -1):
-        coef_grads[i] = input_gradient(inputs[i], delta) + (config.alpha / m) * net.coefs[i]
+        coef_grads[i] = input_gradient(inputs[i], delta)
+        coef_grads[i] += (config.alpha / m) * net.coefs[i]  # in place: one temporary, not two
         if i == n_hidden or not bn:
             intercept_grads[i] = delta.sum(axis=-2)
         if i == 0:
@@ -151,6 +152,7 @@ class NumpyEngine(Engine):
                     cfg.bn_momentum,
                 )
             self._adam_step(grads, cfg.learning_rate * lr_factor)
+            del grads  # before the next batch's gradients are made
             total += loss * m
         return total / epoch_plan.order.shape[-1]
 
