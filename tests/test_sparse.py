@@ -226,3 +226,16 @@ def test_text_classifier_over_tfidf():
     ).fit(X_tr, y_tr)
     assert sparse.issparse(model[0].transform(X_te))
     assert (model.predict(X_te) == y_te).mean() > 0.95
+
+
+@pytest.mark.skipif(
+    "torch" not in BACKENDS or not __import__("torch").cuda.is_available(),
+    reason="needs a CUDA device",
+)
+@pytest.mark.parametrize("params", [{}, {"ensemble_size": 3, "member_batches": "bootstrap"}])
+def test_sparse_input_on_cuda_matches_the_cpu(params):
+    X, y = sparse_problem(n=300, n_features=80)
+    kw = dict(hidden_layer_sizes=(8,), max_iter=5, backend="torch", random_state=0, **params)
+    cpu = BNMLPClassifier(**kw).fit(X, y)
+    gpu = BNMLPClassifier(device="cuda", **kw).fit(X, y)
+    assert_same_model(gpu, cpu, X)
