@@ -7,7 +7,7 @@ products with BN folded in. ``import skbn.onnx`` registers it with skl2onnx,
 so a whole pipeline converts with ``skl2onnx.to_onnx``; onnxruntime then
 predicts without Python's scientific stack. Here: a pipeline with a
 ``ColumnTransformer`` (scaling and one-hot encoding), the recommended
-setting for imbalanced data (16 undersampled members), and a check that
+setting for imbalanced data (24 members on balanced bootstraps), and a check that
 onnxruntime's probabilities match ``predict_proba``.
 """
 
@@ -35,7 +35,7 @@ model = make_pipeline(
             ("cat", OneHotEncoder(sparse_output=False), ["region"]),
         ]
     ),
-    BNMLPClassifier(member_batches="undersampled", random_state=0),
+    BNMLPClassifier(member_batches="bootstrap", random_state=0),
 ).fit(train, y[:1000])
 
 onx = to_onnx(model, train[:1], options={"zipmap": False})
