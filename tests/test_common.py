@@ -36,6 +36,17 @@ ESTIMATORS = [
         random_state=0,
     )
     for backend in BACKENDS
+] + [
+    # The recommended setting's members: each on its own balanced bootstrap.
+    BNMLPClassifier(
+        (16,),
+        learning_rate_init=1e-2,
+        max_iter=200,
+        ensemble_size=3,
+        member_batches="bootstrap",
+        backend="numpy",
+        random_state=0,
+    )
 ]
 
 
