@@ -130,13 +130,17 @@ def main(argv=None):
         rows.append({"contender": name, "s_per_epoch": seconds, "peak_mib_above_data": above})
     base = rows[0]["s_per_epoch"]
     print(f"first layer's weights: {weights_mib:.1f} MiB (x4 with gradient and Adam moments)")
-    print(f"{'contender':<16}{'s/epoch':>9}{'x MLPClassifier':>17}{'MiB above data':>16}"
-          f"{'x data size':>13}{'target <= 2':>13}")
+    print(
+        f"{'contender':<16}{'s/epoch':>9}{'x MLPClassifier':>17}{'MiB above data':>16}"
+        f"{'x data size':>13}{'target <= 2':>13}"
+    )
     for row in rows:
         row["ratio_to_mlpclassifier"] = row["s_per_epoch"] / base
         row["memory_ratio_to_data"] = row["peak_mib_above_data"] / data_mib
-        target = "" if row["contender"] == "MLPClassifier" else (
-            "met" if row["memory_ratio_to_data"] <= 2 else "NOT met"
+        target = (
+            ""
+            if row["contender"] == "MLPClassifier"
+            else ("met" if row["memory_ratio_to_data"] <= 2 else "NOT met")
         )
         print(
             f"{row['contender']:<16}{row['s_per_epoch']:>9.2f}{row['ratio_to_mlpclassifier']:>17.2f}"

@@ -75,7 +75,9 @@ def problems(draw):
         early_stopping=draw(st.booleans()),
         validation_fraction=0.25,
         ensemble_size=draw(st.sampled_from([1, 1, 3])),
-        member_batches=draw(st.sampled_from(["shared", "independent", "undersampled", "bootstrap"])),
+        member_batches=draw(
+            st.sampled_from(["shared", "independent", "undersampled", "bootstrap"])
+        ),
         max_iter=3,
         random_state=seed,
     )
