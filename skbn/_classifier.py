@@ -29,8 +29,8 @@ from ._network import (
     predict_logits,
     softmax_,
 )
-from ._plan import SUBSET_MEMBERS, TrainingPlan, init_network
-from ._sparse import to_csr
+from ._plan import SUBSET_MEMBERS, TrainingPlan, init_network, subset_rows
+from ._sparse import sorted_csr
 from ._training import Progress, Trainer
 from .engines import AdamState, TrainingConfig, get_engine
 
@@ -626,7 +626,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             dtype=(np.float64, np.float32) if first_call else self.coefs_[0].dtype,
         )
         if sparse.issparse(X):
-            X = to_csr(X)
+            X = sorted_csr(X)
         if first_call and not incremental:
             self.classes_ = unique_labels(y)
         codes = self._encode(y, check_warm_start=not first_call and not incremental)
@@ -798,10 +798,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         n_samples = len(codes)
         if self.batch_size == "auto":
             if self.member_batches in SUBSET_MEMBERS:
-                # Each member sees only (classes x smallest class) rows.
-                counts = np.bincount(codes)
-                counts = counts[counts > 0]
-                return min(AUTO_SUBSET_BATCH, len(counts) * int(counts.min()))
+                return min(AUTO_SUBSET_BATCH, subset_rows(codes))
             return min(200, n_samples)
         if self.batch_size > n_samples:
             warnings.warn(

@@ -17,7 +17,14 @@ import numpy as np
 from ._batch_sampling import BATCH_SAMPLERS
 from ._network import Network
 
-__all__ = ["SUBSET_MEMBERS", "EpochPlan", "TrainingPlan", "batch_bounds", "init_network"]
+__all__ = [
+    "SUBSET_MEMBERS",
+    "EpochPlan",
+    "TrainingPlan",
+    "batch_bounds",
+    "init_network",
+    "subset_rows",
+]
 
 # member_batches values whose members train on a fixed balanced subset each.
 SUBSET_MEMBERS = ("undersampled", "bootstrap")
@@ -25,6 +32,14 @@ SUBSET_MEMBERS = ("undersampled", "bootstrap")
 # The shuffle stream also draws class-aware batches; the subset stream draws
 # each member's fixed subset (member_batches in SUBSET_MEMBERS).
 _INIT, _SHUFFLE, _DROPOUT, _SUBSET = 0, 1, 2, 3
+
+
+def subset_rows(codes):
+    """How many rows each member's subset has (:meth:`TrainingPlan.member_subset`):
+    every class present, at the smallest class's count."""
+    counts = np.bincount(codes)
+    counts = counts[counts > 0]
+    return len(counts) * int(counts.min())
 
 
 def _stream(seed, purpose, epoch=0, member=0):

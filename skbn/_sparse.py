@@ -12,44 +12,29 @@ once, not once per member.
 import numpy as np
 from scipy import sparse
 
-__all__ = ["MemberRows", "input_gradient", "input_product", "take_rows", "to_csr"]
+__all__ = ["input_gradient", "input_product", "sorted_csr", "take_rows"]
 
 
-def to_csr(X):
-    """``X`` as CSR with sorted indices and ``int32`` or ``int64`` index
-    arrays, copying only when it is not that already."""
-    X = X.tocsr() if X.format != "csr" else X
-    if not X.has_sorted_indices:
-        X = X.sorted_indices()
-    return X
-
-
-class MemberRows:
-    """Each member's own rows of a sparse ``X`` (``member_batches='independent'``
-    or ``'undersampled'``): one CSR matrix per member, the sparse counterpart
-    of a dense ``(k, m, features)`` batch."""
-
-    def __init__(self, X, idx):
-        self.parts = [X[rows] for rows in idx]
-
-    @property
-    def shape(self):
-        m, f = self.parts[0].shape
-        return (len(self.parts), m, f)
+def sorted_csr(X):
+    """A CSR matrix with its column indices sorted within each row (torch's
+    CSR kernels expect them so), copied only when they are not."""
+    return X if X.has_sorted_indices else X.sorted_indices()
 
 
 def take_rows(X, idx):
-    """The batch ``X[idx]`` for a row index of shape ``(m,)`` or ``(k, m)``."""
-    if not sparse.issparse(X):
-        return X[idx]
-    return X[idx] if idx.ndim == 1 else MemberRows(X, idx)
+    """The batch ``X[idx]`` for a row index of shape ``(m,)`` or ``(k, m)``;
+    for a sparse ``X`` and ``(k, m)``, a list of one CSR batch per member (the
+    sparse counterpart of a dense ``(k, m, features)`` batch)."""
+    if sparse.issparse(X) and idx.ndim == 2:
+        return [X[rows] for rows in idx]
+    return X[idx]
 
 
 def input_product(X, W):
     """``X @ W`` for a dense or sparse batch; ``(k, m, units)`` when ``W``
     has a member axis."""
-    if isinstance(X, MemberRows):
-        return np.stack([np.asarray(x @ w) for x, w in zip(X.parts, W)])
+    if isinstance(X, list):
+        return np.stack([np.asarray(x @ w) for x, w in zip(X, W)])
     if not sparse.issparse(X) or W.ndim == 2:
         return np.asarray(X @ W)
     k, f, h = W.shape
@@ -60,8 +45,8 @@ def input_product(X, W):
 def input_gradient(X, delta):
     """``X.T @ delta``, the first layer's weight gradient; ``(k, features,
     units)`` when ``delta`` has a member axis."""
-    if isinstance(X, MemberRows):
-        return np.stack([np.asarray(x.T @ d) for x, d in zip(X.parts, delta)])
+    if isinstance(X, list):
+        return np.stack([np.asarray(x.T @ d) for x, d in zip(X, delta)])
     if not sparse.issparse(X):
         return np.swapaxes(X, -1, -2) @ delta
     if delta.ndim == 2:

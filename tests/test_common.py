@@ -25,28 +25,19 @@ ESTIMATORS = [
     for backend in BACKENDS
     for bn in (True, False)
 ] + [
-    # An ensemble trained as one network, its members on their own batches.
+    # Ensembles trained as one network: members on their own batches, and
+    # (the recommended setting's members) each on its own balanced bootstrap.
     BNMLPClassifier(
         (16,),
         learning_rate_init=1e-2,
         max_iter=200,
         ensemble_size=3,
-        member_batches="independent",
+        member_batches=member_batches,
         backend=backend,
         random_state=0,
     )
-    for backend in BACKENDS
-] + [
-    # The recommended setting's members: each on its own balanced bootstrap.
-    BNMLPClassifier(
-        (16,),
-        learning_rate_init=1e-2,
-        max_iter=200,
-        ensemble_size=3,
-        member_batches="bootstrap",
-        backend="numpy",
-        random_state=0,
-    )
+    for member_batches, backends in [("independent", BACKENDS), ("bootstrap", ["numpy"])]
+    for backend in backends
 ]
 
 

@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pytest
+from _fitted import STATE, assert_same_state
 from _torchless import BLOCK_TORCH
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -32,20 +33,6 @@ torch = pytest.importorskip("torch")
 # float32 answer to agree on. float64 covers those configurations.
 TOL = {np.float64: {"rtol": 1e-6, "atol": 1e-5}, np.float32: {"rtol": 1e-4, "atol": 1e-3}}
 ACTIVATIONS = ["relu", "tanh", "logistic", "identity"]
-STATE = (
-    "coefs_",
-    "intercepts_",
-    "bn_scales_",
-    "bn_shifts_",
-    "bn_running_means_",
-    "bn_running_vars_",
-)
-
-
-def assert_same_state(a, b, **tol):
-    for name in STATE:
-        for u, v in zip(getattr(a, name), getattr(b, name), strict=True):
-            assert_allclose(u, v, **tol, err_msg=name)
 
 
 @st.composite

@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from _fitted import STATE
 from _torchless import BLOCK_TORCH
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification
@@ -16,7 +17,6 @@ from skbn._plan import TrainingPlan
 X, y = make_classification(
     n_samples=150, n_features=6, n_informative=4, n_classes=3, random_state=0
 )
-STATE = ("coefs_", "intercepts_", "bn_scales_", "bn_shifts_", "bn_running_means_", "bn_running_vars_")
 
 
 def clf(**params):

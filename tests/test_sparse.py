@@ -7,6 +7,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from _fitted import assert_same_state
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from imblearn.over_sampling import SMOTE, RandomOverSampler
@@ -24,23 +25,13 @@ from skbn import BNMLPClassifier, GaussianNoiseOverSampler
 
 BACKENDS = ["numpy"] + (["torch"] if importlib.util.find_spec("torch") else [])
 FORMATS = ["csr", "csc", "coo"]
-STATE = (
-    "coefs_",
-    "intercepts_",
-    "bn_scales_",
-    "bn_shifts_",
-    "bn_running_means_",
-    "bn_running_vars_",
-)
 # A sparse product sums the same terms as the dense one, in another order:
 # float64 rounding, amplified a little by Adam over a few epochs.
 TOL = {"rtol": 1e-6, "atol": 1e-8}
 
 
 def assert_same_model(a, b, X):
-    for name in STATE:
-        for u, v in zip(getattr(a, name), getattr(b, name), strict=True):
-            assert_allclose(u, v, **TOL, err_msg=name)
+    assert_same_state(a, b, **TOL)
     assert a.n_iter_ == b.n_iter_
     assert_allclose(a.predict_proba(X), b.predict_proba(X), **TOL)
 

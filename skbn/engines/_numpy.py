@@ -33,7 +33,9 @@ def loss_and_gradients(net, config, X, y, sample_weight, masks):
 
     For an ensemble (arrays with a leading member axis of ``k``), ``X`` is
     ``(m, features)`` when the members share the batch or ``(k, m, features)``
-    when each has its own (``y`` and ``sample_weight`` then ``(k, m)``). Each
+    when each has its own (``y`` and ``sample_weight`` then ``(k, m)``; a
+    sparse ``X`` is then a list of ``k`` CSR batches, see
+    :func:`skbn._sparse.take_rows`). Each
     member gets the gradient of its own loss, exactly as if it trained alone
     (Adam is elementwise, so this is the gradient of the members' summed loss).
 
@@ -47,7 +49,7 @@ def loss_and_gradients(net, config, X, y, sample_weight, masks):
         one-row batch. Nothing in ``net`` is modified.
     """
     act = ACTIVATIONS[config.activation]
-    m = X.shape[-2]
+    m = y.shape[-1]  # X may be one sparse batch per member (a list)
     n_hidden = len(net.coefs) - 1
     bn = net.batch_norm
     inputs, outputs, caches, bn_stats = [], [], [], []
