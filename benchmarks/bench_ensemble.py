@@ -166,12 +166,12 @@ def main(argv=None):
         targets.append(target(f"torch k={k} / k=1", r, 3.0, "(stretch 2)", rm))
         r, rm = ratio(f"torch k={k}", f"torch {k} separate fits")
         targets.append(target(f"torch k={k} / {k} separate fits", r, 0.4, "", rm))
+        # A k-member ensemble does k times the arithmetic: judge it by the floor
+        # of its own products rather than by k = 1.
         floor, _ = ratio(f"torch matmul floor k={k}", "torch matmul floor k=1")
-        over, _ = ratio(f"torch k={k}", f"torch matmul floor k={k}")
-        print(
-            f"  (the matrix products alone: k={k} costs {floor:.2f}x k=1; the k={k} fit "
-            f"costs {over:.2f}x its own products)"
-        )
+        over, over_min = ratio(f"torch k={k}", f"torch matmul floor k={k}")
+        print(f"  (the matrix products alone: k={k} costs {floor:.2f}x k=1)")
+        targets.append(target(f"torch k={k} / its products' floor", over, 1.3, "", over_min))
     r, rm = ratio(f"numpy k={k}", "numpy k=1")
     targets.append(target(f"numpy k={k} / k=1", r, 4.0, "", rm))
 

@@ -32,7 +32,7 @@ from ._network import (
 from ._plan import SUBSET_MEMBERS, TrainingPlan, init_network, subset_rows
 from ._sparse import sorted_csr
 from ._training import Progress, Trainer
-from .engines import AdamState, TrainingConfig, get_engine
+from .engines import AdamState, TrainingConfig, select_engine, step_macs
 
 __all__ = ["BNMLPClassifier"]
 
@@ -267,10 +267,32 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         Epochs without improvement tolerated before stopping.
 
     backend : {'auto', 'numpy', 'torch'}, default='auto'
-        The engine that does the arithmetic of training: ``'auto'`` uses
-        torch when it is installed and NumPy otherwise. Both walk the same
-        planned path, so the choice changes speed, not results (beyond
-        floating-point rounding). Prediction always runs in NumPy.
+        The engine that does the arithmetic of training. ``'auto'`` picks,
+        for each fit, the one that is faster for that work: torch on an
+        accelerator ``device``; on the CPU, NumPy for small steps (below about
+        a million multiply-adds per batch, where both take the same time and
+        NumPy saves importing torch) and torch, when installed, above. The
+        engine used is ``backend_`` after fit, its CPU threads ``n_threads_``
+        (see ``n_threads``; the rule and its measurements are on the engines
+        page of the user guide).
+        Both walk the same planned path, so the choice changes speed, not
+        results (beyond floating-point rounding). Prediction always runs in
+        NumPy.
+
+    n_threads : int >= 1 or None, default=None
+        CPU threads of a fit's arithmetic, on either engine. ``None`` chooses
+        them per fit: one, or one per million multiply-adds of a training
+        step, at most the threads the process may use (its CPU affinity,
+        ``OMP_NUM_THREADS``, joblib's and threadpoolctl's limits, a
+        ``torch.set_num_threads`` of the user's) and at most the cores that
+        are idle when the fit starts, because threads that compete with
+        other busy processes for the cores slow a fit down many times over.
+        An int uses that many (at most the process's cores) whatever the
+        load. The torch engine's sums depend on its thread count in the
+        last bits, so for results that are the same bit for bit on every
+        run of the torch engine, whatever else the machine does, give an
+        int (the NumPy engine's results do not depend on it). The caller's
+        thread settings are restored after the fit.
 
     device : str or torch.device, default='cpu'
         Where the torch engine trains (``'cpu'``, ``'cuda'``, ``'cuda:1'``,
@@ -346,6 +368,12 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
     bn_running_means_, bn_running_vars_ : list of ndarray
         BN's running mean and running (unbiased) variance per hidden layer,
         used at predict time; empty lists without BN.
+
+    backend_ : {'numpy', 'torch'}
+        The engine the last call of ``fit`` or ``partial_fit`` trained with.
+
+    n_threads_ : int or None
+        The CPU threads it used (see ``n_threads``); None on an accelerator.
 
     n_iter_ : int
         Number of epochs run, over all calls to ``fit`` (with warm start)
@@ -450,6 +478,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "backend": [StrOptions({"auto", "numpy", "torch"})],
         "device": "no_validation",  # a str or a torch.device, checked by the engine
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "ensemble_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "member_batches": [StrOptions({"shared", "independent", "undersampled", "bootstrap"})],
     }
@@ -486,6 +515,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         epsilon=1e-8,
         n_iter_no_change=10,
         backend="auto",
+        n_threads=None,
         device="cpu",
         ensemble_size="auto",
         member_batches="shared",
@@ -519,6 +549,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.backend = backend
+        self.n_threads = n_threads
         self.device = device
         self.ensemble_size = ensemble_size
         self.member_batches = member_batches
@@ -853,8 +884,13 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
             adam = AdamState(**self._adam).copy()
         else:
             adam = AdamState.zeros_like(net.trainable())
-        engine = get_engine(self.backend, self.device)(
-            config, net, adam, X, codes, sample_weight, len(self.classes_)
+        layer_sizes = [X.shape[1], *(c.shape[-1] for c in net.coefs)]
+        density = X.nnz / max(1, X.shape[0] * X.shape[1]) if sparse.issparse(X) else 1.0
+        choice = select_engine(
+            self.backend,
+            self.device,
+            step_macs(layer_sizes, plan.batch_size, net.n_members, density),
+            self.n_threads,
         )
         validate = None
         if X_val is not None:
@@ -863,22 +899,27 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
                 return self._validation_score(current, scorer, X_val, y_val, sw_val)
 
         hint = "" if self.batch_norm else " or use batch_norm=True"
-        trainer = Trainer(
-            engine,
-            plan,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            validate=validate,
-            verbose=self.verbose,
-            divergence_hint="Lower learning_rate_init, scale the features (e.g. with "
-            f"StandardScaler){hint}.",
-        )
         progress = self._progress()
         if not incremental:
             progress.restart(early_stopping=validate is not None)
-        net, adam, converged = trainer.run(
-            codes, progress, n_epochs=1 if incremental else self.max_iter, stop_early=not incremental
-        )
+        with choice.threads():
+            trainer = Trainer(
+                choice.factory(config, net, adam, X, codes, sample_weight, len(self.classes_)),
+                plan,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                validate=validate,
+                verbose=self.verbose,
+                divergence_hint="Lower learning_rate_init, scale the features (e.g. with "
+                f"StandardScaler){hint}.",
+            )
+            net, adam, converged = trainer.run(
+                codes,
+                progress,
+                n_epochs=1 if incremental else self.max_iter,
+                stop_early=not incremental,
+            )
+        self.backend_, self.n_threads_ = choice.name, choice.n_threads
         if not all(np.isfinite(a).all() for a in net.trainable()):
             raise ValueError(
                 "Training diverged: the weights became non-finite. Lower "

@@ -130,20 +130,6 @@ def clf(**params):
     return BNMLPClassifier(**params)
 
 
-def test_auto_uses_torch_when_installed(monkeypatch):
-    import skbn.engines._torch as torch_engine
-
-    calls = []
-    original = torch_engine.TorchEngine.run_epoch
-    monkeypatch.setattr(
-        torch_engine.TorchEngine,
-        "run_epoch",
-        lambda self, plan: calls.append(1) or original(self, plan),
-    )
-    clf().fit(X, y)
-    assert len(calls) == 4
-
-
 def test_torch_engine_is_bitwise_reproducible():
     a = clf(backend="torch", dropout=0.2).fit(X.astype(np.float32), y)
     b = clf(backend="torch", dropout=0.2).fit(X.astype(np.float32), y)
@@ -249,7 +235,9 @@ def test_without_torch_auto_falls_back_and_torch_says_how_to_install():
 import skbn
 from sklearn.datasets import make_classification
 X, y = make_classification(random_state=0)
-skbn.BNMLPClassifier(max_iter=2).fit(X, y)  # auto -> NumPy
+# Work for which auto takes torch where it is installed (7 M multiply-adds a step).
+model = skbn.BNMLPClassifier((256, 256), max_iter=1).fit(X, y)
+assert model.backend_ == "numpy", model.backend_
 try:
     skbn.BNMLPClassifier(max_iter=2, backend="torch").fit(X, y)
 except ImportError as exc:

@@ -16,7 +16,7 @@ class Setup:
 
     quick: bool = True
     seeds: tuple = (0, 1, 2)
-    backend: str = "numpy"
+    backend: str = "auto"
     scale: float = 1.0  # multiplies data sizes and epochs; tests use a tiny scale
 
     def n(self, quick, full):
@@ -24,7 +24,9 @@ class Setup:
         return max(2, int(round((quick if self.quick else full) * self.scale)))
 
     def model(self, hidden=(64,), **params):
-        return BNMLPClassifier(hidden, backend=self.backend, **params)
+        # One thread per fit: the demonstration runs fits side by side
+        # (--n-jobs), and its numbers must not depend on how many.
+        return BNMLPClassifier(hidden, backend=self.backend, n_threads=1, **params)
 
 
 @dataclass
