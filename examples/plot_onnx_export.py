@@ -20,8 +20,8 @@ from sklearn.datasets import make_classification
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-import skbn.onnx  # noqa: F401  (registers BNMLPClassifier, SmoothClipScaler)
-from skbn import BNMLPClassifier, SmoothClipScaler
+import skbn.onnx  # noqa: F401  (registers the skbn estimators and SmoothClipScaler)
+from skbn import BalancedBNMLPClassifier, SmoothClipScaler
 
 X, y = make_classification(n_samples=1500, n_features=6, weights=[0.9], random_state=0)
 df = pd.DataFrame(X.astype(np.float32), columns=[f"x{i}" for i in range(6)])
@@ -35,7 +35,7 @@ model = make_pipeline(
             ("cat", OneHotEncoder(sparse_output=False), ["region"]),
         ]
     ),
-    BNMLPClassifier(member_batches="bootstrap", random_state=0),
+    BalancedBNMLPClassifier(random_state=0),
 ).fit(train, y[:1000])
 
 onx = to_onnx(model, train[:1], options={"zipmap": False})

@@ -1,12 +1,14 @@
 """skbn: a scikit-learn MLP classifier with batch normalization and class weights."""
 
 from ._class_weight import effective_number_weights
+from ._balanced import BalancedBNMLPClassifier
 from ._classifier import BNMLPClassifier
 from ._display import TrainingCurveDisplay
 from .preprocessing import PiecewiseLinearEncoder, SmoothClipScaler
 
 __all__ = [
     "BNMLPClassifier",
+    "BalancedBNMLPClassifier",
     "GaussianNoiseOverSampler",
     "PiecewiseLinearEncoder",
     "SmoothClipScaler",

@@ -2,6 +2,7 @@
 
 import copy
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -81,7 +82,665 @@ def _check_targets(y):
     check_classification_targets(y)
 
 
-class BNMLPClassifier(ClassifierMixin, BaseEstimator):
+@dataclass(frozen=True)
+class _Spec:
+    """What a fit does, resolved from an estimator's parameters: the one
+    place where the two estimators' parameters meet the shared training code."""
+
+    n_members: int
+    member_batches: str
+    batch_size: object  # an int, or a callable of the class codes
+    batch_sampler: str = "random"
+    class_weight: object = None
+    logit_adjustment: float = 0.0
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    scoring: object = "loss"
+
+
+class _BNMLPBase(ClassifierMixin, BaseEstimator):
+    """Fit, partial_fit and predict of the skbn classifiers.
+
+    A subclass stores its parameters and says, in :meth:`_spec`, what a fit
+    does with them; everything else is shared.
+    """
+
+    def _spec(self):
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data: finite real numbers.
+        y : array-like of shape (n_samples,)
+            Class labels; at least two classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative per-sample weights, not all zero; multiplied with
+            the class weights in the loss.
+
+        Returns
+        -------
+        self : BNMLPClassifier
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from skbn import BNMLPClassifier
+        >>> X, y = make_classification(n_samples=100, random_state=0)
+        >>> clf = BNMLPClassifier((8,), max_iter=3, random_state=0).fit(X, y)
+        >>> clf.n_iter_, len(clf.loss_curve_)
+        (3, 3)
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch over ``X`` and ``y``, continuing any previous training.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels, all among ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Every class the model will ever see. Required on the first call,
+            ignored (but checked for consistency) afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative per-sample weights, not all zero.
+
+        Returns
+        -------
+        self : BNMLPClassifier
+            The updated estimator.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from skbn import BNMLPClassifier
+        >>> X, y = make_classification(n_samples=100, random_state=0)
+        >>> clf = BNMLPClassifier((8,), random_state=0)
+        >>> for chunk in range(0, 100, 50):
+        ...     clf = clf.partial_fit(X[chunk:chunk + 50], y[chunk:chunk + 50], classes=[0, 1])
+        >>> clf.n_iter_
+        2
+        """
+        class_weight = self._spec().class_weight
+        if class_weight == "balanced" or callable(class_weight):
+            raise ValueError(
+                f"class_weight={class_weight!r} is not supported by partial_fit, "
+                "which sees one chunk of data at a time and would weight each chunk "
+                "differently. Compute the weights over all the data (e.g. with "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y)) and pass them as a dict."
+            )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _fit(self, X, y, sample_weight, incremental, classes=None):
+        # A failed call (bad input, divergence) leaves the estimator as it was.
+        before = dict(self.__dict__)
+        try:
+            self._fit_or_raise(X, y, sample_weight, incremental, classes)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
+        return self
+
+    def _fit_or_raise(self, X, y, sample_weight, incremental, classes):
+        spec = self._spec()
+        self._check_remedies()
+        if incremental:
+            first_call = _check_partial_fit_first_call(self, classes)
+        else:
+            first_call = not (self.warm_start and hasattr(self, "classes_"))
+        hidden = self._validated_hidden_layer_sizes()
+        _check_numeric_frame(X)
+        _check_targets(y)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=first_call,
+            # Sparse input stays sparse: every format becomes CSR, once.
+            accept_sparse="csr",
+            dtype=(np.float64, np.float32) if first_call else self.coefs_[0].dtype,
+        )
+        if sparse.issparse(X):
+            X = sorted_csr(X)
+        if first_call and not incremental:
+            self.classes_ = unique_labels(y)
+        codes = self._encode(y, check_warm_start=not first_call and not incremental)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        self._update_class_prior(codes, sample_weight, reset=not incremental or first_call)
+        sample_weight = self._effective_weights(sample_weight, y, codes, X.dtype, spec)
+        early_stopping = spec.early_stopping and not incremental
+        scorer = self._validation_scorer(spec.scoring) if early_stopping else None
+
+        X_val = y_val = sw_val = None
+        if first_call:
+            self._initialize(X.shape[1], hidden, X.dtype, early_stopping, spec.n_members)
+        else:
+            self._check_architecture(hidden, spec.n_members)
+        if early_stopping:
+            X, X_val, codes, y_val, sample_weight, sw_val = self._validation_split(
+                X, codes, sample_weight, spec.validation_fraction
+            )
+        self._train(
+            X, codes, sample_weight, X_val, y_val, sw_val, incremental, scorer, first_call, spec
+        )
+        self._after_fit(X, codes, spec, incremental)
+
+    def _after_fit(self, X, codes, spec, incremental):
+        """What a subclass computes from the trained model and its training data."""
+
+    def _check_remedies(self):
+        """Refuse parameters that would correct the class imbalance twice."""
+
+    def _check_architecture(self, hidden, n_members):
+        fitted = [c.shape[-1] for c in self.coefs_[:-1]]
+        members = Network(self.coefs_, self.intercepts_).n_members
+        if (
+            fitted != hidden
+            or bool(self.bn_scales_) != bool(self.batch_norm)
+            or members != n_members
+        ):
+            raise ValueError(
+                "warm_start and partial_fit continue the fitted network, which has "
+                f"hidden_layer_sizes={tuple(fitted)}, batch_norm={bool(self.bn_scales_)} "
+                f"and {members} member(s); the parameters now ask for "
+                f"{tuple(hidden)}, batch_norm={bool(self.batch_norm)} and "
+                f"{n_members} member(s)."
+            )
+
+    def _validated_hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if not sizes or not all(isinstance(s, Integral) and s > 0 for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must be a positive integer or a non-empty sequence "
+                f"of positive integers, got {self.hidden_layer_sizes!r}."
+            )
+        return [int(s) for s in sizes]
+
+    def _encode(self, y, check_warm_start):
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "BNMLPClassifier needs at least 2 classes to train, but y contains "
+                f"only one class: {self.classes_[0]!r}."
+            )
+        present = unique_labels(y)
+        unknown = np.setdiff1d(present, self.classes_)
+        if check_warm_start and len(present) != len(self.classes_):
+            unknown = present  # report the mismatch below
+        if len(unknown):
+            raise ValueError(
+                f"y contains classes {present.tolist()} that differ from the classes "
+                f"the model was set up with, {self.classes_.tolist()}. partial_fit "
+                "needs every class in its first call's `classes`; warm_start needs "
+                "the same classes as the previous fit."
+            )
+        return np.searchsorted(self.classes_, y)
+
+    def _class_weights(self, y, codes, class_weight):
+        """Weight of each class, as an array aligned with ``classes_``."""
+        cw = class_weight
+        if cw is None:
+            return None
+        if callable(cw):
+            cw = cw(y)
+            if not isinstance(cw, dict):
+                raise TypeError(
+                    f"class_weight={class_weight!r} returned {type(cw).__name__}; "
+                    "a callable class_weight must return a dict of class -> weight."
+                )
+        elif cw == "balanced":
+            # Over the classes present, as compute_class_weight requires them.
+            present = np.unique(codes)
+            weights = np.ones(len(self.classes_))
+            weights[present] = compute_class_weight("balanced", classes=present, y=codes)
+            return weights
+        known = set(self.classes_.tolist())
+        unknown = [label for label in cw if label not in known]
+        if unknown:
+            raise ValueError(
+                f"class_weight has labels {unknown} that are not classes of y "
+                f"(classes: {self.classes_.tolist()})."
+            )
+        return np.array([cw.get(label, 1.0) for label in self.classes_.tolist()])
+
+    def _effective_weights(self, sample_weight, y, codes, dtype, spec):
+        """Class weight times sample weight per row, or None if all are one."""
+        cw = self._class_weights(y, codes, spec.class_weight)
+        if cw is None:
+            return sample_weight
+        if not np.all(np.isfinite(cw)) or np.any(cw < 0):
+            raise ValueError(f"class weights must be finite and non-negative, got {cw}.")
+        cw = cw.astype(dtype)[codes]
+        return cw if sample_weight is None else cw * sample_weight
+
+    def _update_class_prior(self, codes, sample_weight, reset):
+        counts = np.bincount(codes, weights=sample_weight, minlength=len(self.classes_))
+        if not reset:
+            counts = counts + self._class_totals
+        self._class_totals = counts
+        self.class_prior_ = counts / counts.sum()
+
+    def _validation_scorer(self, scoring):
+        if scoring == "loss":
+            return None
+        try:
+            return check_scoring(self, scoring=scoring)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"scoring={scoring!r} is neither 'loss' nor a valid scikit-learn "
+                f"scorer: {exc}"
+            ) from None
+
+    def _initialize(self, n_features, hidden, dtype, early_stopping, n_members):
+        self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        layer_sizes = [n_features, *hidden, len(self.classes_)]
+        net = init_network(
+            self._seed,
+            layer_sizes,
+            self.activation,
+            self.batch_norm,
+            dtype,
+            n_members=n_members,
+        )
+        self._set_network(net, fold=False)
+        self._adam = None
+        self.n_layers_ = len(layer_sizes)
+        self.n_outputs_ = len(self.classes_)
+        self.out_activation_ = "softmax"
+        self._set_progress(
+            Progress(
+                best_loss=None if early_stopping else np.inf,
+                validation_scores=[] if early_stopping else None,
+                validation_recall_per_class=[] if early_stopping else None,
+                best_validation_score=-np.inf if early_stopping else None,
+            )
+        )
+
+    def _validation_split(self, X, codes, sample_weight, validation_fraction):
+        arrays = [X, codes] + ([] if sample_weight is None else [sample_weight])
+        split = train_test_split(
+            *arrays,
+            test_size=validation_fraction,
+            stratify=codes,
+            random_state=np.random.RandomState(self._seed),
+        )
+        X_tr, X_val, y_tr, y_val = split[:4]
+        sw_tr, sw_val = split[4:] if sample_weight is not None else (None, None)
+        return X_tr, X_val, y_tr, y_val, sw_tr, sw_val
+
+    def _batch_size(self, codes, spec):
+        """Rows per batch: ``spec.batch_size``, or what it computes from the codes."""
+        if callable(spec.batch_size):
+            return spec.batch_size(codes)
+        batch_size = spec.batch_size
+        n_samples = subset_rows(codes) if spec.member_batches in SUBSET_MEMBERS else len(codes)
+        if batch_size > n_samples:
+            warnings.warn(
+                f"batch_size={batch_size} is larger than the {n_samples} training "
+                "rows; using one batch of all rows."
+            )
+        if batch_size == 1 and self.batch_norm and n_samples > 1:
+            warnings.warn(
+                "batch_size=1 with batch_norm=True: a one-row batch has no batch "
+                "statistics, so every row is normalised with the running statistics, "
+                "which then never change. Use batch_size >= 2 for batch normalization."
+            )
+        return min(batch_size, n_samples)
+
+    def _training_config(self, **overrides):
+        """The engine's view of the hyperparameters (``overrides`` replace some)."""
+        params = dict(
+            activation=self.activation,
+            bn_momentum=float(self.bn_momentum),
+            bn_eps=float(self.bn_eps),
+            dropout=float(self.dropout),
+            alpha=float(self.alpha),
+            learning_rate=float(self.learning_rate_init),
+            beta_1=float(self.beta_1),
+            beta_2=float(self.beta_2),
+            epsilon=float(self.epsilon),
+            label_smoothing=float(self.label_smoothing),
+            weight_decay=float(self.weight_decay),
+        )
+        return TrainingConfig(**{**params, **overrides})
+
+    def _train(
+        self, X, codes, sample_weight, X_val, y_val, sw_val, incremental, scorer, fresh, spec
+    ):
+        config = self._training_config()
+        plan = TrainingPlan(
+            seed=self._seed,
+            batch_size=self._batch_size(codes, spec),
+            shuffle=self.shuffle,
+            merge_singleton=self.batch_norm,
+            dropout=config.dropout,
+            batch_sampler=spec.batch_sampler,
+            n_members=spec.n_members,
+            member_batches=spec.member_batches,
+            lr_schedule=self.lr_schedule,
+            max_epochs=self.max_iter,
+            schedule_start=0 if incremental else self.n_iter_,
+        )
+        # Initial weights made by this call are trained in place (no copy of a
+        # wide first layer); fitted ones are copied, so a failed call leaves them.
+        net = self._get_network(copy=not fresh)
+        # partial_fit continues Adam; fit (warm start or not) starts it afresh.
+        if incremental and self._adam is not None:
+            adam = AdamState(**self._adam).copy()
+        else:
+            adam = AdamState.zeros_like(net.trainable())
+        layer_sizes = [X.shape[1], *(c.shape[-1] for c in net.coefs)]
+        density = X.nnz / max(1, X.shape[0] * X.shape[1]) if sparse.issparse(X) else 1.0
+        choice = select_engine(
+            self.backend,
+            self.device,
+            step_macs(layer_sizes, plan.batch_size, net.n_members, density),
+            self.n_threads,
+        )
+        validate = None
+        if X_val is not None:
+
+            def validate(current):
+                return self._validation_score(current, scorer, X_val, y_val, sw_val)
+
+        hint = "" if self.batch_norm else " or use batch_norm=True"
+        progress = self._progress()
+        if not incremental:
+            progress.restart(early_stopping=validate is not None)
+        with choice.threads():
+            trainer = Trainer(
+                choice.factory(config, net, adam, X, codes, sample_weight, len(self.classes_)),
+                plan,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                validate=validate,
+                verbose=self.verbose,
+                divergence_hint="Lower learning_rate_init, scale the features (e.g. with "
+                f"StandardScaler){hint}.",
+            )
+            net, adam, converged = trainer.run(
+                codes,
+                progress,
+                n_epochs=1 if incremental else self.max_iter,
+                stop_early=not incremental,
+            )
+        self.backend_, self.n_threads_ = choice.name, choice.n_threads
+        self.n_members_, self.batch_size_ = spec.n_members, plan.batch_size
+        if not all(np.isfinite(a).all() for a in net.trainable()):
+            raise ValueError(
+                "Training diverged: the weights became non-finite. Lower "
+                "learning_rate_init or scale the features."
+            )
+        self._set_network(net)
+        # Builtins and arrays only, so that skops loads the model without
+        # trusting a private type.
+        self._adam = {"step": adam.step, "exp_avg": adam.exp_avg, "exp_avg_sq": adam.exp_avg_sq}
+        self._set_progress(progress)
+        if not incremental and not converged:
+            warnings.warn(
+                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+
+    def _progress(self):
+        """The fitted bookkeeping as a :class:`Progress` the trainer may update."""
+        copied = lambda v: None if v is None else list(v)  # noqa: E731
+        return Progress(
+            self.n_iter_,
+            self.t_,
+            list(self.loss_curve_),
+            self.best_loss_,
+            copied(self.validation_scores_),
+            copied(self.validation_recall_per_class_),
+            self.best_validation_score_,
+            self._no_improvement_count,
+        )
+
+    def _set_progress(self, progress):
+        self.n_iter_, self.t_, self.loss_curve_ = progress.n_iter, progress.t, progress.loss_curve
+        self.best_loss_ = progress.best_loss
+        self.validation_scores_ = progress.validation_scores
+        self.validation_recall_per_class_ = progress.validation_recall_per_class
+        self.best_validation_score_ = progress.best_validation_score
+        self._no_improvement_count = progress.no_improvement_count
+
+    def _validation_score(self, net, scorer, X, codes, sample_weight):
+        """The early-stopping score of ``net`` and its recall of each class."""
+        logits = predict_logits(net, X, self.activation, self.bn_eps)
+        pred = np.argmax(self._adjust(logits), axis=1)
+        recall = np.full(len(self.classes_), np.nan)
+        for k in np.unique(codes):
+            rows = codes == k
+            w = None if sample_weight is None else sample_weight[rows]
+            recall[k] = np.average(pred[rows] == k, weights=w)
+        if scorer is None:  # minus the weighted mean cross-entropy
+            ce = -log_softmax_(logits)[np.arange(len(codes)), codes]  # pred is taken
+            return -float(np.average(ce, weights=sample_weight)), recall
+        # Scorers call predict/predict_proba: give them a copy holding `net`.
+        model = copy.copy(self)
+        model._set_network(net)
+        model.__dict__.pop("feature_names_in_", None)  # X is an array by now
+        labels = self.classes_[codes]
+        if sample_weight is None:
+            return float(scorer(model, X, labels)), recall
+        return float(scorer(model, X, labels, sample_weight=sample_weight)), recall
+
+    def _get_network(self, copy=True):
+        """The fitted network; copies unless the caller may train it in place."""
+        arrays = [self.coefs_, self.intercepts_, *[getattr(self, n) for n in _BN_ATTRS]]
+        return Network(*[[a.copy() for a in group] if copy else group for group in arrays])
+
+    def _set_network(self, net, fold=True):
+        self.coefs_, self.intercepts_ = net.coefs, net.intercepts
+        self.bn_scales_, self.bn_shifts_ = net.bn_scales, net.bn_shifts
+        self.bn_running_means_, self.bn_running_vars_ = (
+            net.bn_running_means,
+            net.bn_running_vars,
+        )
+        # Fold now, so that predicting never changes the estimator's __dict__
+        # (not for the initial weights, which training replaces).
+        self._fold_cache = None
+        if fold:
+            self._folded_layers()
+
+    # -------------------------------------------------------------- predict
+
+    def _member_logits(self, X):
+        """Raw logits, ``(n, classes)`` or ``(k, n, classes)`` for an ensemble."""
+        check_is_fitted(self)
+        dtype = self.coefs_[0].dtype
+        fast = (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype == dtype
+            and X.shape[0] > 0
+            and X.shape[1] == self.n_features_in_
+            and not hasattr(self, "feature_names_in_")
+            # A finite sum means finite entries (scikit-learn's own shortcut);
+            # an overflowing sum just takes the full validation below.
+            and np.isfinite(X.sum())
+        )
+        if not fast:  # the full validation, with its error messages and conversions
+            _check_numeric_frame(X)
+            X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=dtype)
+        return forward_folded(self._folded_layers(), X, self.activation)
+
+    def _logits(self, X):
+        """The adjusted logits of the model (of the members' mean probability
+        for an ensemble)."""
+        return self._adjust(combine_members(self._member_logits(X)))
+
+    def _folded_layers(self):
+        """BN folded into the linear layers, cached until a fitted array is replaced.
+
+        The cache is made when the network is set (end of ``fit``) and holds
+        the arrays it was computed from; it is used only while the fitted
+        attributes are those very objects (``fit`` and ``partial_fit`` always
+        assign new ones; edit a fitted array in place and the cache is stale).
+        """
+        arrays = [a for name in ("coefs_", "intercepts_", *_BN_ATTRS) for a in getattr(self, name)]
+        key = (arrays, self.bn_eps)
+        cached = getattr(self, "_fold_cache", None)
+        if (
+            cached is None
+            or cached[0][1] != key[1]
+            or len(cached[0][0]) != len(arrays)
+            or any(a is not b for a, b in zip(cached[0][0], arrays))
+        ):
+            net = Network(self.coefs_, self.intercepts_, *[getattr(self, n) for n in _BN_ATTRS])
+            cached = (key, fold_network(net, self.bn_eps))
+            self._fold_cache = cached
+        return cached[1]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_fold_cache", None)  # derived; rebuilt on the first predict
+        return state
+
+    def _adjust(self, logits):
+        """Subtract ``logit_adjustment * log(class_prior_)`` (Menon et al., 2021)."""
+        tau = self._spec().logit_adjustment
+        if not tau:
+            return logits
+        prior = self.class_prior_
+        # A declared class never seen in training counts as the rarest seen one.
+        prior = np.where(prior > 0, prior, prior[prior > 0].min())
+        return logits - (tau * np.log(prior)).astype(logits.dtype)
+
+    def predict(self, X):
+        """Predict the class of each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to classify, with the features seen in fit.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            The class with the highest probability.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from skbn import BNMLPClassifier
+        >>> X, y = make_classification(n_samples=100, random_state=0)
+        >>> clf = BNMLPClassifier((8,), max_iter=50, random_state=0).fit(X, y)
+        >>> clf.predict(X[:4]).shape
+        (4,)
+        """
+        logits = self._logits(X)
+        return self.classes_[np.argmax(logits, axis=1)]
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the network's output).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to classify, with the features seen in fit.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; each row sums to 1. With
+            ``logit_adjustment`` they are the adjusted probabilities.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from skbn import BNMLPClassifier
+        >>> X, y = make_classification(n_samples=100, random_state=0)
+        >>> clf = BNMLPClassifier((8,), max_iter=50, random_state=0).fit(X, y)
+        >>> proba = clf.predict_proba(X[:4])
+        >>> proba.shape, bool(abs(proba.sum(axis=1) - 1).max() < 1e-12)
+        ((4, 2), True)
+        """
+        return softmax_(self._logits(X))
+
+    def predict_member_proba(self, X):
+        """Each ensemble member's class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to classify, with the features seen in fit.
+
+        Returns
+        -------
+        proba : ndarray of shape (ensemble_size, n_samples, n_classes)
+            ``proba[j]`` is member ``j``'s softmax (with ``logit_adjustment``
+            applied to its logits); their spread shows how much the members
+            disagree. Without ``logit_adjustment``, :meth:`predict_proba` is
+            their mean. With ``ensemble_size=1`` the single member's.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from skbn import BNMLPClassifier
+        >>> X, y = make_classification(n_samples=100, random_state=0)
+        >>> clf = BNMLPClassifier((8,), ensemble_size=4, max_iter=20, random_state=0).fit(X, y)
+        >>> members = clf.predict_member_proba(X[:3])
+        >>> members.shape
+        (4, 3, 2)
+        >>> bool(abs(members.mean(axis=0) - clf.predict_proba(X[:3])).max() < 1e-12)
+        True
+        """
+        logits = self._member_logits(X)
+        if logits.ndim == 2:
+            logits = logits[None]
+        return softmax_(self._adjust(logits))
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, computed stably.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to classify, with the features seen in fit.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))``, without underflow for tiny probabilities.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import make_classification
+        >>> from skbn import BNMLPClassifier
+        >>> X, y = make_classification(n_samples=100, random_state=0)
+        >>> clf = BNMLPClassifier((8,), max_iter=50, random_state=0).fit(X, y)
+        >>> bool(np.allclose(np.exp(clf.predict_log_proba(X[:4])), clf.predict_proba(X[:4])))
+        True
+        """
+        return log_softmax_(self._logits(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = True
+        return tags
+
+
+class BNMLPClassifier(_BNMLPBase):
     """Multilayer perceptron classifier with batch normalization and class weights.
 
     Each hidden block is ``Linear -> BatchNorm -> activation (-> dropout)``;
@@ -145,12 +804,9 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         scikit-learn's MLPs.
 
     batch_size : int or 'auto', default='auto'
-        Rows per mini-batch; ``'auto'`` means ``min(200, n_samples)``, and
-        with ``member_batches='bootstrap'`` or ``'undersampled'``
-        ``min(64, rows per member)``: such a member sees only ``n_classes x``
-        the smallest class's count of rows, and smaller batches give it more
-        steps per epoch (chosen on the real-data panel). Larger values are
-        clipped to ``n_samples`` with a warning. With BN, a
+        Rows per mini-batch; ``'auto'`` means ``min(200, n_samples)``, as in
+        scikit-learn's MLPs. The value used is ``batch_size_`` after fit.
+        Larger values are clipped to ``n_samples`` with a warning. With BN, a
         trailing batch of one row is merged into the previous batch, so no
         batch ever has one row unless the whole training set has one row (a
         single-row ``partial_fit``) or ``batch_size=1`` (with a warning): such
@@ -250,8 +906,9 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         a shift of the decision threshold, so ranking metrics (ROC-AUC,
         average precision) do not change. Training is unaffected, so it can
         be changed with ``set_params`` after fitting. It corrects the same
-        bias as class weights and balanced batches; combining them
-        over-corrects.
+        bias as class weights and balanced batches: combining it with
+        either is an error, as is combining those two (each would correct
+        the imbalance the other already corrected).
 
     validation_fraction : float in (0, 1), default=0.1
         Share of the training data held out for early stopping.
@@ -300,7 +957,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         the CPU with the NumPy engine too. The fitted state always comes back
         to NumPy arrays.
 
-    ensemble_size : int >= 1 or 'auto', default='auto'
+    ensemble_size : int >= 1, default=1
         Number of members trained in one pass as one batched network (the
         "packed" ensemble of TabM, Gorishniy et al. 2025): each member has
         its own weights, biases, BN scales, shifts and running statistics,
@@ -313,31 +970,29 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         logits): an average of probabilities is a mixture of calibrated
         posteriors, while averaged logits would sharpen it. Early stopping
         scores that average. :meth:`predict_member_proba` gives each
-        member's probabilities. ``'auto'`` means 24 with
-        ``member_batches='bootstrap'`` (the recommended setting for
-        imbalanced data, chosen on the real-data panel) or
-        ``'undersampled'``, and 1 otherwise, so that
-        ``BNMLPClassifier(member_batches='bootstrap')`` is the whole recipe.
+        member's probabilities. For members that each train on their own
+        balanced subset, use :class:`BalancedBNMLPClassifier`.
 
-    member_batches : {'shared', 'independent', 'undersampled', 'bootstrap'}, default='shared'
+        .. deprecated:: 0.2
+            ``'auto'`` (24 members with the subset modes of
+            ``member_batches``, else 1) is accepted with a ``FutureWarning``
+            until 0.3; the default is now 1.
+
+    member_batches : {'shared', 'independent'}, default='shared'
         What each member of an ensemble trains on. ``'shared'``: every member
         sees the same batches (TabM; members differ by their initialisation
         and dropout masks). ``'independent'``: each member draws its own row
         order from its own stream, and with ``batch_sampler='balanced'`` its
         own balanced draw, so members see different majority rows in each
-        epoch (over many epochs, all of them). ``'undersampled'``: each
-        member trains only on its own fixed subset — every class
-        undersampled without replacement to the smallest class's count,
-        drawn once per member — cut into batches by ``batch_sampler``:
-        EasyEnsemble (Liu et al. 2009) inside one network. An epoch is then
-        a pass over the subset. ``'bootstrap'``: the same, but each class is
-        drawn *with* replacement (a balanced bootstrap, as each tree of a
-        balanced random forest gets, Chen et al. 2004), so members differ on
-        the minority rows too; on the real-data panel it beat
-        ``'undersampled'`` and is the recommended setting for imbalanced
-        data. ``'shared'`` and ``'independent'`` are the same for
-        ``ensemble_size=1``; ``'undersampled'`` and ``'bootstrap'`` then train
-        one network on one subset.
+        epoch (over many epochs, all of them). The two are the same for
+        ``ensemble_size=1``.
+
+        .. deprecated:: 0.2
+            ``'undersampled'`` and ``'bootstrap'`` (each member on its own
+            balanced subset) moved to :class:`BalancedBNMLPClassifier`
+            (``replacement=False`` and ``True``). Until 0.3 they are accepted
+            here with a ``FutureWarning`` and train ``ensemble_size`` members
+            with batches of ``batch_size`` rows, as given.
 
     Attributes
     ----------
@@ -480,6 +1135,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         "device": "no_validation",  # a str or a torch.device, checked by the engine
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "ensemble_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        # 'undersampled' and 'bootstrap': deprecated, see _spec.
         "member_batches": [StrOptions({"shared", "independent", "undersampled", "bootstrap"})],
     }
 
@@ -517,7 +1173,7 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         backend="auto",
         n_threads=None,
         device="cpu",
-        ensemble_size="auto",
+        ensemble_size=1,
         member_batches="shared",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -554,625 +1210,61 @@ class BNMLPClassifier(ClassifierMixin, BaseEstimator):
         self.ensemble_size = ensemble_size
         self.member_batches = member_batches
 
-    # ------------------------------------------------------------------ fit
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to ``X`` and ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data: finite real numbers.
-        y : array-like of shape (n_samples,)
-            Class labels; at least two classes.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative per-sample weights, not all zero; multiplied with
-            the class weights in the loss.
-
-        Returns
-        -------
-        self : BNMLPClassifier
-            The fitted estimator.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import make_classification
-        >>> from skbn import BNMLPClassifier
-        >>> X, y = make_classification(n_samples=100, random_state=0)
-        >>> clf = BNMLPClassifier((8,), max_iter=3, random_state=0).fit(X, y)
-        >>> clf.n_iter_, len(clf.loss_curve_)
-        (3, 3)
-        """
-        return self._fit(X, y, sample_weight, incremental=False)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
-        """Run one epoch over ``X`` and ``y``, continuing any previous training.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Class labels, all among ``classes``.
-        classes : array-like of shape (n_classes,), default=None
-            Every class the model will ever see. Required on the first call,
-            ignored (but checked for consistency) afterwards.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative per-sample weights, not all zero.
-
-        Returns
-        -------
-        self : BNMLPClassifier
-            The updated estimator.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import make_classification
-        >>> from skbn import BNMLPClassifier
-        >>> X, y = make_classification(n_samples=100, random_state=0)
-        >>> clf = BNMLPClassifier((8,), random_state=0)
-        >>> for chunk in range(0, 100, 50):
-        ...     clf = clf.partial_fit(X[chunk:chunk + 50], y[chunk:chunk + 50], classes=[0, 1])
-        >>> clf.n_iter_
-        2
-        """
-        if self.class_weight == "balanced" or callable(self.class_weight):
-            raise ValueError(
-                f"class_weight={self.class_weight!r} is not supported by partial_fit, "
-                "which sees one chunk of data at a time and would weight each chunk "
-                "differently. Compute the weights over all the data (e.g. with "
-                "sklearn.utils.class_weight.compute_class_weight('balanced', "
-                "classes=classes, y=y)) and pass them as a dict."
-            )
-        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
-
-    def _fit(self, X, y, sample_weight, incremental, classes=None):
-        # A failed call (bad input, divergence) leaves the estimator as it was.
-        before = dict(self.__dict__)
-        try:
-            self._fit_or_raise(X, y, sample_weight, incremental, classes)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(before)
-            raise
-        return self
-
-    def _fit_or_raise(self, X, y, sample_weight, incremental, classes):
-        if incremental:
-            first_call = _check_partial_fit_first_call(self, classes)
-        else:
-            first_call = not (self.warm_start and hasattr(self, "classes_"))
-        hidden = self._validated_hidden_layer_sizes()
-        _check_numeric_frame(X)
-        _check_targets(y)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=first_call,
-            # Sparse input stays sparse: every format becomes CSR, once.
-            accept_sparse="csr",
-            dtype=(np.float64, np.float32) if first_call else self.coefs_[0].dtype,
-        )
-        if sparse.issparse(X):
-            X = sorted_csr(X)
-        if first_call and not incremental:
-            self.classes_ = unique_labels(y)
-        codes = self._encode(y, check_warm_start=not first_call and not incremental)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
-        self._update_class_prior(codes, sample_weight, reset=not incremental or first_call)
-        sample_weight = self._effective_weights(sample_weight, y, codes, X.dtype)
-        scorer = self._validation_scorer() if self.early_stopping and not incremental else None
-
-        X_val = y_val = sw_val = None
-        early_stopping = self.early_stopping and not incremental
-        if first_call:
-            self._initialize(X.shape[1], hidden, X.dtype, early_stopping)
-        else:
-            self._check_architecture(hidden)
-        if early_stopping:
-            X, X_val, codes, y_val, sample_weight, sw_val = self._validation_split(
-                X, codes, sample_weight
-            )
-        self._train(
-            X, codes, sample_weight, X_val, y_val, sw_val, incremental, scorer, fresh=first_call
-        )
-
-    def _check_architecture(self, hidden):
-        fitted = [c.shape[-1] for c in self.coefs_[:-1]]
-        members = Network(self.coefs_, self.intercepts_).n_members
-        if (
-            fitted != hidden
-            or bool(self.bn_scales_) != bool(self.batch_norm)
-            or members != self._n_members()
-        ):
-            raise ValueError(
-                "warm_start and partial_fit continue the fitted network, which has "
-                f"hidden_layer_sizes={tuple(fitted)}, batch_norm={bool(self.bn_scales_)} "
-                f"and ensemble_size={members}; the parameters now ask for "
-                f"{tuple(hidden)}, batch_norm={bool(self.batch_norm)} and "
-                f"ensemble_size={self._n_members()}."
-            )
-
-    def _n_members(self):
-        if self.ensemble_size == "auto":
-            return AUTO_SUBSET_MEMBERS if self.member_batches in SUBSET_MEMBERS else 1
-        return self.ensemble_size
-
-    def _validated_hidden_layer_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        if not sizes or not all(isinstance(s, Integral) and s > 0 for s in sizes):
-            raise ValueError(
-                "hidden_layer_sizes must be a positive integer or a non-empty sequence "
-                f"of positive integers, got {self.hidden_layer_sizes!r}."
-            )
-        return [int(s) for s in sizes]
-
-    def _encode(self, y, check_warm_start):
-        if len(self.classes_) < 2:
-            raise ValueError(
-                "BNMLPClassifier needs at least 2 classes to train, but y contains "
-                f"only one class: {self.classes_[0]!r}."
-            )
-        present = unique_labels(y)
-        unknown = np.setdiff1d(present, self.classes_)
-        if check_warm_start and len(present) != len(self.classes_):
-            unknown = present  # report the mismatch below
-        if len(unknown):
-            raise ValueError(
-                f"y contains classes {present.tolist()} that differ from the classes "
-                f"the model was set up with, {self.classes_.tolist()}. partial_fit "
-                "needs every class in its first call's `classes`; warm_start needs "
-                "the same classes as the previous fit."
-            )
-        return np.searchsorted(self.classes_, y)
-
-    def _class_weights(self, y, codes):
-        """Weight of each class, as an array aligned with ``classes_``."""
-        cw = self.class_weight
-        if cw is None:
-            return None
-        if callable(cw):
-            cw = cw(y)
-            if not isinstance(cw, dict):
-                raise TypeError(
-                    f"class_weight={self.class_weight!r} returned {type(cw).__name__}; "
-                    "a callable class_weight must return a dict of class -> weight."
-                )
-        elif cw == "balanced":
-            # Over the classes present, as compute_class_weight requires them.
-            present = np.unique(codes)
-            weights = np.ones(len(self.classes_))
-            weights[present] = compute_class_weight("balanced", classes=present, y=codes)
-            return weights
-        known = set(self.classes_.tolist())
-        unknown = [label for label in cw if label not in known]
-        if unknown:
-            raise ValueError(
-                f"class_weight has labels {unknown} that are not classes of y "
-                f"(classes: {self.classes_.tolist()})."
-            )
-        return np.array([cw.get(label, 1.0) for label in self.classes_.tolist()])
-
-    def _effective_weights(self, sample_weight, y, codes, dtype):
-        """Class weight times sample weight per row, or None if all are one."""
-        cw = self._class_weights(y, codes)
-        if cw is None:
-            return sample_weight
-        if not np.all(np.isfinite(cw)) or np.any(cw < 0):
-            raise ValueError(f"class weights must be finite and non-negative, got {cw}.")
-        cw = cw.astype(dtype)[codes]
-        return cw if sample_weight is None else cw * sample_weight
-
-    def _update_class_prior(self, codes, sample_weight, reset):
-        counts = np.bincount(codes, weights=sample_weight, minlength=len(self.classes_))
-        if not reset:
-            counts = counts + self._class_totals
-        self._class_totals = counts
-        self.class_prior_ = counts / counts.sum()
-
-    def _validation_scorer(self):
-        if self.scoring == "loss":
-            return None
-        try:
-            return check_scoring(self, scoring=self.scoring)
-        except (ValueError, TypeError) as exc:
-            raise ValueError(
-                f"scoring={self.scoring!r} is neither 'loss' nor a valid scikit-learn "
-                f"scorer: {exc}"
-            ) from None
-
-    def _initialize(self, n_features, hidden, dtype, early_stopping):
-        self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        layer_sizes = [n_features, *hidden, len(self.classes_)]
-        net = init_network(
-            self._seed,
-            layer_sizes,
-            self.activation,
-            self.batch_norm,
-            dtype,
-            n_members=self._n_members(),
-        )
-        self._set_network(net, fold=False)
-        self._adam = None
-        self.n_layers_ = len(layer_sizes)
-        self.n_outputs_ = len(self.classes_)
-        self.out_activation_ = "softmax"
-        self._set_progress(
-            Progress(
-                best_loss=None if early_stopping else np.inf,
-                validation_scores=[] if early_stopping else None,
-                validation_recall_per_class=[] if early_stopping else None,
-                best_validation_score=-np.inf if early_stopping else None,
-            )
-        )
-
-    def _validation_split(self, X, codes, sample_weight):
-        arrays = [X, codes] + ([] if sample_weight is None else [sample_weight])
-        split = train_test_split(
-            *arrays,
-            test_size=self.validation_fraction,
-            stratify=codes,
-            random_state=np.random.RandomState(self._seed),
-        )
-        X_tr, X_val, y_tr, y_val = split[:4]
-        sw_tr, sw_val = split[4:] if sample_weight is not None else (None, None)
-        return X_tr, X_val, y_tr, y_val, sw_tr, sw_val
-
-    def _batch_size(self, codes):
-        n_samples = len(codes)
-        if self.batch_size == "auto":
-            if self.member_batches in SUBSET_MEMBERS:
-                return min(AUTO_SUBSET_BATCH, subset_rows(codes))
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn(
-                f"batch_size={self.batch_size} is larger than the {n_samples} training "
-                "rows; using one batch of all rows."
-            )
-        if self.batch_size == 1 and self.batch_norm and n_samples > 1:
-            warnings.warn(
-                "batch_size=1 with batch_norm=True: a one-row batch has no batch "
-                "statistics, so every row is normalised with the running statistics, "
-                "which then never change. Use batch_size >= 2 for batch normalization."
-            )
-        return min(self.batch_size, n_samples)
-
-    def _training_config(self, **overrides):
-        """The engine's view of the hyperparameters (``overrides`` replace some)."""
-        params = dict(
-            activation=self.activation,
-            bn_momentum=float(self.bn_momentum),
-            bn_eps=float(self.bn_eps),
-            dropout=float(self.dropout),
-            alpha=float(self.alpha),
-            learning_rate=float(self.learning_rate_init),
-            beta_1=float(self.beta_1),
-            beta_2=float(self.beta_2),
-            epsilon=float(self.epsilon),
-            label_smoothing=float(self.label_smoothing),
-            weight_decay=float(self.weight_decay),
-        )
-        return TrainingConfig(**{**params, **overrides})
-
-    def _train(self, X, codes, sample_weight, X_val, y_val, sw_val, incremental, scorer, fresh):
-        config = self._training_config()
-        plan = TrainingPlan(
-            seed=self._seed,
-            batch_size=self._batch_size(codes),
-            shuffle=self.shuffle,
-            merge_singleton=self.batch_norm,
-            dropout=config.dropout,
-            batch_sampler=self.batch_sampler,
-            n_members=self._n_members(),
+    def _spec(self):
+        subsets = self.member_batches in SUBSET_MEMBERS  # deprecated
+        n_members = self.ensemble_size
+        if n_members == "auto":  # deprecated: its meaning before 0.2
+            n_members = AUTO_SUBSET_MEMBERS if subsets else 1
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            if subsets:
+                batch_size = lambda codes: min(200, subset_rows(codes))  # noqa: E731
+            else:
+                batch_size = lambda codes: min(200, len(codes))  # noqa: E731
+        return _Spec(
+            n_members=n_members,
             member_batches=self.member_batches,
-            lr_schedule=self.lr_schedule,
-            max_epochs=self.max_iter,
-            schedule_start=0 if incremental else self.n_iter_,
+            batch_size=batch_size,
+            batch_sampler=self.batch_sampler,
+            class_weight=self.class_weight,
+            logit_adjustment=self.logit_adjustment,
+            early_stopping=self.early_stopping,
+            validation_fraction=self.validation_fraction,
+            scoring=self.scoring,
         )
-        # Initial weights made by this call are trained in place (no copy of a
-        # wide first layer); fitted ones are copied, so a failed call leaves them.
-        net = self._get_network(copy=not fresh)
-        # partial_fit continues Adam; fit (warm start or not) starts it afresh.
-        if incremental and self._adam is not None:
-            adam = AdamState(**self._adam).copy()
-        else:
-            adam = AdamState.zeros_like(net.trainable())
-        layer_sizes = [X.shape[1], *(c.shape[-1] for c in net.coefs)]
-        density = X.nnz / max(1, X.shape[0] * X.shape[1]) if sparse.issparse(X) else 1.0
-        choice = select_engine(
-            self.backend,
-            self.device,
-            step_macs(layer_sizes, plan.batch_size, net.n_members, density),
-            self.n_threads,
-        )
-        validate = None
-        if X_val is not None:
 
-            def validate(current):
-                return self._validation_score(current, scorer, X_val, y_val, sw_val)
-
-        hint = "" if self.batch_norm else " or use batch_norm=True"
-        progress = self._progress()
-        if not incremental:
-            progress.restart(early_stopping=validate is not None)
-        with choice.threads():
-            trainer = Trainer(
-                choice.factory(config, net, adam, X, codes, sample_weight, len(self.classes_)),
-                plan,
-                tol=self.tol,
-                n_iter_no_change=self.n_iter_no_change,
-                validate=validate,
-                verbose=self.verbose,
-                divergence_hint="Lower learning_rate_init, scale the features (e.g. with "
-                f"StandardScaler){hint}.",
-            )
-            net, adam, converged = trainer.run(
-                codes,
-                progress,
-                n_epochs=1 if incremental else self.max_iter,
-                stop_early=not incremental,
-            )
-        self.backend_, self.n_threads_ = choice.name, choice.n_threads
-        if not all(np.isfinite(a).all() for a in net.trainable()):
-            raise ValueError(
-                "Training diverged: the weights became non-finite. Lower "
-                "learning_rate_init or scale the features."
-            )
-        self._set_network(net)
-        # Builtins and arrays only, so that skops loads the model without
-        # trusting a private type.
-        self._adam = {"step": adam.step, "exp_avg": adam.exp_avg, "exp_avg_sq": adam.exp_avg_sq}
-        self._set_progress(progress)
-        if not incremental and not converged:
+    def _check_remedies(self):
+        if self.ensemble_size == "auto":
             warnings.warn(
-                f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
+                "ensemble_size='auto' is deprecated and will be removed in 0.3: give "
+                "the number of members (the default is now 1). For members on "
+                "balanced subsets use BalancedBNMLPClassifier(n_members=24).",
+                FutureWarning,
             )
-
-    def _progress(self):
-        """The fitted bookkeeping as a :class:`Progress` the trainer may update."""
-        copied = lambda v: None if v is None else list(v)  # noqa: E731
-        return Progress(
-            self.n_iter_,
-            self.t_,
-            list(self.loss_curve_),
-            self.best_loss_,
-            copied(self.validation_scores_),
-            copied(self.validation_recall_per_class_),
-            self.best_validation_score_,
-            self._no_improvement_count,
-        )
-
-    def _set_progress(self, progress):
-        self.n_iter_, self.t_, self.loss_curve_ = progress.n_iter, progress.t, progress.loss_curve
-        self.best_loss_ = progress.best_loss
-        self.validation_scores_ = progress.validation_scores
-        self.validation_recall_per_class_ = progress.validation_recall_per_class
-        self.best_validation_score_ = progress.best_validation_score
-        self._no_improvement_count = progress.no_improvement_count
-
-    def _validation_score(self, net, scorer, X, codes, sample_weight):
-        """The early-stopping score of ``net`` and its recall of each class."""
-        logits = predict_logits(net, X, self.activation, self.bn_eps)
-        pred = np.argmax(self._adjust(logits), axis=1)
-        recall = np.full(len(self.classes_), np.nan)
-        for k in np.unique(codes):
-            rows = codes == k
-            w = None if sample_weight is None else sample_weight[rows]
-            recall[k] = np.average(pred[rows] == k, weights=w)
-        if scorer is None:  # minus the weighted mean cross-entropy
-            ce = -log_softmax_(logits)[np.arange(len(codes)), codes]  # pred is taken
-            return -float(np.average(ce, weights=sample_weight)), recall
-        # Scorers call predict/predict_proba: give them a copy holding `net`.
-        model = copy.copy(self)
-        model._set_network(net)
-        model.__dict__.pop("feature_names_in_", None)  # X is an array by now
-        labels = self.classes_[codes]
-        if sample_weight is None:
-            return float(scorer(model, X, labels)), recall
-        return float(scorer(model, X, labels, sample_weight=sample_weight)), recall
-
-    def _get_network(self, copy=True):
-        """The fitted network; copies unless the caller may train it in place."""
-        arrays = [self.coefs_, self.intercepts_, *[getattr(self, n) for n in _BN_ATTRS]]
-        return Network(*[[a.copy() for a in group] if copy else group for group in arrays])
-
-    def _set_network(self, net, fold=True):
-        self.coefs_, self.intercepts_ = net.coefs, net.intercepts
-        self.bn_scales_, self.bn_shifts_ = net.bn_scales, net.bn_shifts
-        self.bn_running_means_, self.bn_running_vars_ = (
-            net.bn_running_means,
-            net.bn_running_vars,
-        )
-        # Fold now, so that predicting never changes the estimator's __dict__
-        # (not for the initial weights, which training replaces).
-        self._fold_cache = None
-        if fold:
-            self._folded_layers()
-
-    # -------------------------------------------------------------- predict
-
-    def _member_logits(self, X):
-        """Raw logits, ``(n, classes)`` or ``(k, n, classes)`` for an ensemble."""
-        check_is_fitted(self)
-        dtype = self.coefs_[0].dtype
-        fast = (
-            type(X) is np.ndarray
-            and X.ndim == 2
-            and X.dtype == dtype
-            and X.shape[0] > 0
-            and X.shape[1] == self.n_features_in_
-            and not hasattr(self, "feature_names_in_")
-            # A finite sum means finite entries (scikit-learn's own shortcut);
-            # an overflowing sum just takes the full validation below.
-            and np.isfinite(X.sum())
-        )
-        if not fast:  # the full validation, with its error messages and conversions
-            _check_numeric_frame(X)
-            X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=dtype)
-        return forward_folded(self._folded_layers(), X, self.activation)
-
-    def _logits(self, X):
-        """The adjusted logits of the model (of the members' mean probability
-        for an ensemble)."""
-        return self._adjust(combine_members(self._member_logits(X)))
-
-    def _folded_layers(self):
-        """BN folded into the linear layers, cached until a fitted array is replaced.
-
-        The cache is made when the network is set (end of ``fit``) and holds
-        the arrays it was computed from; it is used only while the fitted
-        attributes are those very objects (``fit`` and ``partial_fit`` always
-        assign new ones; edit a fitted array in place and the cache is stale).
-        """
-        arrays = [a for name in ("coefs_", "intercepts_", *_BN_ATTRS) for a in getattr(self, name)]
-        key = (arrays, self.bn_eps)
-        cached = getattr(self, "_fold_cache", None)
-        if (
-            cached is None
-            or cached[0][1] != key[1]
-            or len(cached[0][0]) != len(arrays)
-            or any(a is not b for a, b in zip(cached[0][0], arrays))
-        ):
-            net = Network(self.coefs_, self.intercepts_, *[getattr(self, n) for n in _BN_ATTRS])
-            cached = (key, fold_network(net, self.bn_eps))
-            self._fold_cache = cached
-        return cached[1]
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_fold_cache", None)  # derived; rebuilt on the first predict
-        return state
-
-    def _adjust(self, logits):
-        """Subtract ``logit_adjustment * log(class_prior_)`` (Menon et al., 2021)."""
-        tau = self.logit_adjustment
-        if not tau:
-            return logits
-        prior = self.class_prior_
-        # A declared class never seen in training counts as the rarest seen one.
-        prior = np.where(prior > 0, prior, prior[prior > 0].min())
-        return logits - (tau * np.log(prior)).astype(logits.dtype)
-
-    def predict(self, X):
-        """Predict the class of each row of ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to classify, with the features seen in fit.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-            The class with the highest probability.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import make_classification
-        >>> from skbn import BNMLPClassifier
-        >>> X, y = make_classification(n_samples=100, random_state=0)
-        >>> clf = BNMLPClassifier((8,), max_iter=50, random_state=0).fit(X, y)
-        >>> clf.predict(X[:4]).shape
-        (4,)
-        """
-        logits = self._logits(X)
-        return self.classes_[np.argmax(logits, axis=1)]
-
-    def predict_proba(self, X):
-        """Class probabilities (softmax of the network's output).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to classify, with the features seen in fit.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``; each row sums to 1. With
-            ``logit_adjustment`` they are the adjusted probabilities.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import make_classification
-        >>> from skbn import BNMLPClassifier
-        >>> X, y = make_classification(n_samples=100, random_state=0)
-        >>> clf = BNMLPClassifier((8,), max_iter=50, random_state=0).fit(X, y)
-        >>> proba = clf.predict_proba(X[:4])
-        >>> proba.shape, bool(abs(proba.sum(axis=1) - 1).max() < 1e-12)
-        ((4, 2), True)
-        """
-        return softmax_(self._logits(X))
-
-    def predict_member_proba(self, X):
-        """Each ensemble member's class probabilities.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to classify, with the features seen in fit.
-
-        Returns
-        -------
-        proba : ndarray of shape (ensemble_size, n_samples, n_classes)
-            ``proba[j]`` is member ``j``'s softmax (with ``logit_adjustment``
-            applied to its logits); their spread shows how much the members
-            disagree. Without ``logit_adjustment``, :meth:`predict_proba` is
-            their mean. With ``ensemble_size=1`` the single member's.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import make_classification
-        >>> from skbn import BNMLPClassifier
-        >>> X, y = make_classification(n_samples=100, random_state=0)
-        >>> clf = BNMLPClassifier((8,), ensemble_size=4, max_iter=20, random_state=0).fit(X, y)
-        >>> members = clf.predict_member_proba(X[:3])
-        >>> members.shape
-        (4, 3, 2)
-        >>> bool(abs(members.mean(axis=0) - clf.predict_proba(X[:3])).max() < 1e-12)
-        True
-        """
-        logits = self._member_logits(X)
-        if logits.ndim == 2:
-            logits = logits[None]
-        return softmax_(self._adjust(logits))
-
-    def predict_log_proba(self, X):
-        """Logarithm of the class probabilities, computed stably.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to classify, with the features seen in fit.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            ``log(predict_proba(X))``, without underflow for tiny probabilities.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from sklearn.datasets import make_classification
-        >>> from skbn import BNMLPClassifier
-        >>> X, y = make_classification(n_samples=100, random_state=0)
-        >>> clf = BNMLPClassifier((8,), max_iter=50, random_state=0).fit(X, y)
-        >>> bool(np.allclose(np.exp(clf.predict_log_proba(X[:4])), clf.predict_proba(X[:4])))
-        True
-        """
-        return log_softmax_(self._logits(X))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = True
-        return tags
+        if self.member_batches in SUBSET_MEMBERS:
+            warnings.warn(
+                f"member_batches={self.member_batches!r} is deprecated in "
+                "BNMLPClassifier and will be removed in 0.3; use "
+                f"BalancedBNMLPClassifier(replacement={self.member_batches == 'bootstrap'}), "
+                "whose defaults are the recommended setting (24 members, batches of "
+                "64). Here it trains ensemble_size members with batch_size rows per "
+                "batch, as given.",
+                FutureWarning,
+            )
+        remedies = {
+            f"class_weight={self.class_weight!r}": self.class_weight is not None,
+            "batch_sampler='balanced'": self.batch_sampler == "balanced",
+            f"logit_adjustment={self.logit_adjustment!r}": self.logit_adjustment > 0,
+            f"member_batches={self.member_batches!r}": self.member_batches in SUBSET_MEMBERS,
+        }
+        used = [name for name, on in remedies.items() if on]
+        if len(used) > 1:
+            raise ValueError(
+                f"{' and '.join(used)} each correct the class imbalance; together they "
+                "correct it twice and favour the minority too much (e.g. balanced "
+                "accuracy 0.87 -> 0.66 with class weights inside balanced members). "
+                "Use one: class_weight='balanced' (in the loss), "
+                "batch_sampler='balanced' (in the batches), logit_adjustment=1 (at "
+                "predict time) or BalancedBNMLPClassifier (members on balanced "
+                "subsets)."
+            )

@@ -10,7 +10,7 @@ draws the same shuffle and masks whether it is reached by ``fit`` or by the
 ``k``-th call of ``partial_fit``.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -158,6 +158,9 @@ class TrainingPlan:
     lr_schedule: str = "constant"
     max_epochs: int = 1
     schedule_start: int = 0  # the epoch at which the schedule starts (a fit's first)
+    # The members' subsets of the codes they were drawn for: drawn once per
+    # plan (per fit call), not once per epoch.
+    _subsets: tuple = field(default=None, init=False, repr=False, compare=False)
 
     def lr_factors(self, epoch, n_batches):
         """The learning-rate multiplier of each batch of epoch ``epoch``.
@@ -186,7 +189,7 @@ class TrainingPlan:
         sampler = BATCH_SAMPLERS[self.batch_sampler]
         members = self.n_members if self.member_batches != "shared" else 1
         if self.member_batches in SUBSET_MEMBERS:
-            subsets = [self.member_subset(codes, j) for j in range(members)]
+            subsets = self.member_subsets(codes)
         else:
             subsets = [np.arange(len(codes))] * members
         bounds = batch_bounds(len(subsets[0]), self.batch_size, self.merge_singleton)
@@ -203,6 +206,13 @@ class TrainingPlan:
         return EpochPlan(
             order, bounds, rng, self.n_members, self.lr_factors(epoch, len(bounds))
         )
+
+    def member_subsets(self, codes):
+        """Every member's :meth:`member_subset`, drawn on the first call for
+        ``codes`` and kept for the plan's later epochs."""
+        if self._subsets is None or self._subsets[0] is not codes:
+            self._subsets = (codes, [self.member_subset(codes, j) for j in range(self.n_members)])
+        return self._subsets[1]
 
     def member_subset(self, codes, member):
         """The rows member ``member`` trains on with ``member_batches`` in

@@ -26,6 +26,7 @@ from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_
 from skl2onnx.proto import onnx_proto
 from skl2onnx.shape_calculators.scaler import calculate_sklearn_scaler_output_shapes
 
+from ._balanced import BalancedBNMLPClassifier
 from ._classifier import BNMLPClassifier
 from .preprocessing import SmoothClipScaler
 
@@ -88,7 +89,7 @@ def convert_bnmlp_classifier(scope, operator, container):
             onnx_proto.TensorProto.INT64,
         )
         proba = _node(scope, container, "Reshape", [mean, shape])
-    if model.logit_adjustment:
+    if model._spec().logit_adjustment:
         # softmax(log p - tau log prior) = p * prior^-tau, renormalised; the
         # factor is the one predict_proba applies (via _adjust on zero logits).
         factor = np.exp(model._adjust(np.zeros((1, len(model.classes_)))))
@@ -158,7 +159,8 @@ def convert_smooth_clip_scaler(scope, operator, container):
 
 
 def register():
-    """Register :class:`~skbn.BNMLPClassifier` and :class:`~skbn.SmoothClipScaler`
+    """Register :class:`~skbn.BNMLPClassifier`, :class:`~skbn.BalancedBNMLPClassifier`
+    and :class:`~skbn.SmoothClipScaler`
     with skl2onnx (idempotent; done when this module is imported)."""
     update_registered_converter(
         SmoothClipScaler,
@@ -166,13 +168,14 @@ def register():
         calculate_sklearn_scaler_output_shapes,
         convert_smooth_clip_scaler,
     )
-    update_registered_converter(
-        BNMLPClassifier,
-        "SkbnBNMLPClassifier",
-        calculate_linear_classifier_output_shapes,
-        convert_bnmlp_classifier,
-        options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
-    )
+    for estimator in (BNMLPClassifier, BalancedBNMLPClassifier):
+        update_registered_converter(
+            estimator,
+            f"Skbn{estimator.__name__}",
+            calculate_linear_classifier_output_shapes,
+            convert_bnmlp_classifier,
+            options={"zipmap": [True, False, "columns"], "nocl": [True, False]},
+        )
 
 
 register()

@@ -18,3 +18,44 @@ def assert_same_state(a, b, **tol):
     for name in STATE:
         for u, v in zip(getattr(a, name), getattr(b, name), strict=True):
             assert_allclose(u, v, **tol, err_msg=name)
+
+
+# Parameters of BNMLPClassifier that the balanced estimator does not take:
+# its members are balanced already, and it has no validation split.
+_NOT_BALANCED = (
+    "class_weight",
+    "batch_sampler",
+    "logit_adjustment",
+    "early_stopping",
+    "validation_fraction",
+    "scoring",
+    "ensemble_size",
+    "member_batches",
+)
+
+
+def draw_estimator_params(draw, st, params):
+    """Turn a strategy's BNMLPClassifier ``params`` into those of one of the two
+    estimators: a third of the draws are the balanced ensemble (its own member
+    count and replacement), the rest a BNMLPClassifier whose imbalance remedies
+    are not stacked."""
+    if draw(st.integers(0, 2)) == 0:
+        kept = {k: v for k, v in params.items() if k not in _NOT_BALANCED}
+        return {
+            **kept,
+            "n_members": draw(st.sampled_from([1, 2, 3])),
+            "replacement": draw(st.booleans()),
+        }
+    params = dict(params)
+    if params.get("batch_sampler") == "balanced":
+        params["class_weight"] = None
+    params["member_batches"] = draw(st.sampled_from(["shared", "independent"]))
+    return params
+
+
+def estimator(params):
+    """The estimator that ``params`` (from draw_estimator_params) are for."""
+    from skbn import BalancedBNMLPClassifier, BNMLPClassifier
+
+    cls = BalancedBNMLPClassifier if "n_members" in params else BNMLPClassifier
+    return cls(**params)

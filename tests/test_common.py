@@ -7,7 +7,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import importlib.util
 
-from skbn import BNMLPClassifier, PiecewiseLinearEncoder, SmoothClipScaler
+from skbn import (
+    BalancedBNMLPClassifier,
+    BNMLPClassifier,
+    PiecewiseLinearEncoder,
+    SmoothClipScaler,
+)
 
 BACKENDS = ["numpy"] + (["torch"] if importlib.util.find_spec("torch") else [])
 
@@ -25,19 +30,30 @@ ESTIMATORS = [
     for backend in BACKENDS
     for bn in (True, False)
 ] + [
-    # Ensembles trained as one network: members on their own batches, and
-    # (the recommended setting's members) each on its own balanced bootstrap.
+    # An ensemble trained as one network, members on their own batches.
     BNMLPClassifier(
         (16,),
         learning_rate_init=1e-2,
         max_iter=200,
         ensemble_size=3,
-        member_batches=member_batches,
+        member_batches="independent",
         backend=backend,
         random_state=0,
     )
-    for member_batches, backends in [("independent", BACKENDS), ("bootstrap", ["numpy"])]
-    for backend in backends
+    for backend in BACKENDS
+] + [
+    # The balanced ensemble: members each on its own balanced subset.
+    BalancedBNMLPClassifier(
+        (16,),
+        n_members=3,
+        replacement=replacement,
+        learning_rate_init=1e-2,
+        max_iter=200,
+        backend=backend,
+        random_state=0,
+    )
+    for replacement, backend in [(True, "numpy"), (True, "torch"), (False, "numpy")]
+    if backend in BACKENDS
 ]
 
 

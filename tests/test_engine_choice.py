@@ -12,7 +12,7 @@ from sklearn.datasets import make_classification
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import skbn.engines._select as select
-from skbn import BNMLPClassifier
+from skbn import BalancedBNMLPClassifier, BNMLPClassifier
 from skbn.engines import step_macs
 
 torch = pytest.importorskip("torch")
@@ -59,7 +59,7 @@ def test_auto_takes_numpy_for_small_steps_and_torch_for_large_ones(idle, user_th
     large = BNMLPClassifier(**LARGE).fit(X_LARGE, Y_LARGE)
     assert (large.backend_, large.n_threads_) == ("torch", 2)
     # The same work spread over 24 members with their own rows is large too.
-    members = BNMLPClassifier(member_batches="bootstrap", **SMALL).fit(X_SMALL, Y_SMALL)
+    members = BalancedBNMLPClassifier(**SMALL).fit(X_SMALL, Y_SMALL)
     assert members.backend_ == "torch"
 
 

@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 import pytest
-from _fitted import STATE, assert_same_state
+from _fitted import STATE, assert_same_state, draw_estimator_params, estimator
 from _torchless import BLOCK_TORCH
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -66,11 +66,11 @@ def problems(draw, min_batch=2, activations=ACTIVATIONS):
         max_iter=3,
         random_state=seed,
         ensemble_size=draw(st.sampled_from([1, 1, 2, 3])),
-        member_batches=draw(st.sampled_from(["shared", "independent", "undersampled", "bootstrap"])),
         label_smoothing=draw(st.sampled_from([0.0, 0.0, 0.2])),
         weight_decay=draw(st.sampled_from([0.0, 0.0, 0.5])),
         lr_schedule=draw(st.sampled_from(["constant", "cosine"])),
     )
+    params = draw_estimator_params(draw, st, params)
     sample_weight = rng.uniform(0.1, 2, n) if draw(st.booleans()) else None
     return X, y, sample_weight, params
 
@@ -79,7 +79,7 @@ def check_parity(problem, dtype):
     X, y, sample_weight, params = problem
     X = X.astype(dtype)
     fitted = {
-        backend: BNMLPClassifier(backend=backend, **params).fit(X, y, sample_weight=sample_weight)
+        backend: estimator({**params, "backend": backend}).fit(X, y, sample_weight=sample_weight)
         for backend in ("numpy", "torch")
     }
     # Early stopping keeps the epoch with the best validation score, a

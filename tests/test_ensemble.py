@@ -1,8 +1,10 @@
-"""Ensembles trained as one network (ensemble_size, member_batches)."""
+"""Ensembles trained as one network: BNMLPClassifier(ensemble_size, member_batches)
+and the balanced ensemble, BalancedBNMLPClassifier."""
 
 import pickle
 import subprocess
 import sys
+from contextlib import nullcontext
 
 import numpy as np
 import pytest
@@ -10,9 +12,10 @@ from _fitted import STATE
 from _torchless import BLOCK_TORCH
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification
+from sklearn.metrics import balanced_accuracy_score
 
-from skbn import BNMLPClassifier
-from skbn._plan import TrainingPlan
+from skbn import BalancedBNMLPClassifier, BNMLPClassifier
+from skbn._plan import TrainingPlan, subset_rows
 
 X, y = make_classification(
     n_samples=150, n_features=6, n_informative=4, n_classes=3, random_state=0
@@ -130,7 +133,7 @@ def test_fit_equals_partial_fit_calls_and_warm_start_continues():
     warm = clf(max_iter=2, tol=0.0, warm_start=True, **params).fit(X, y)
     warm.fit(X, y)
     assert warm.n_iter_ == 4 and warm.coefs_[0].shape[0] == 3
-    with pytest.raises(ValueError, match="ensemble_size=3.*ensemble_size=2"):
+    with pytest.raises(ValueError, match="3 member.*2 member"):
         warm.set_params(ensemble_size=2).fit(X, y)
 
 
@@ -218,28 +221,135 @@ def test_bootstrap_members_draw_every_class_with_replacement():
 
 def test_undersampled_ensemble_fits_predicts_and_counts_its_rows():
     y_imb = np.r_[np.zeros(120, int), np.ones(30, int)]
-    model = clf(ensemble_size=5, member_batches="undersampled", max_iter=3, tol=0.0)
-    model.fit(X, y_imb)
+    kw = dict(hidden_layer_sizes=(16,), replacement=False, max_iter=3, tol=0.0, random_state=0)
+    model = BalancedBNMLPClassifier(n_members=5, **kw).fit(X, y_imb)
     assert model.t_ == 3 * 60  # each epoch is a pass over 30 + 30 rows
     assert model.predict_member_proba(X).shape == (5, len(X), 2)
-    single = clf(ensemble_size=1, member_batches="undersampled", max_iter=3, tol=0.0).fit(X, y_imb)
+    single = BalancedBNMLPClassifier(n_members=1, **kw).fit(X, y_imb)
     assert single.t_ == 3 * 60 and single.coefs_[0].ndim == 2
 
 
-@pytest.mark.parametrize("members", ["bootstrap", "undersampled"])
-def test_auto_sizes_for_subset_members_and_plain_networks(members):
+@pytest.mark.parametrize("replacement", [True, False])
+def test_balanced_sizes_are_its_own_and_shown_after_fit(replacement):
     X = np.random.default_rng(0).normal(size=(400, 3))
     y = (np.arange(400) % 8 == 0).astype(int)  # 50 minority rows: 100 per member
     kw = dict(hidden_layer_sizes=(4,), max_iter=2, tol=0.0, random_state=0)
-    auto = BNMLPClassifier(member_batches=members, **kw).fit(X, y)
-    assert auto.coefs_[0].shape == (24, 3, 4)
-    plain = BNMLPClassifier(**kw).fit(X, y)
-    assert plain.coefs_[0].shape == (3, 4)
-    # Batches of 64 over each member's 100 rows: 2 Adam steps an epoch (200 rows: 2).
-    assert auto._adam["step"] == 2 * 2 and plain._adam["step"] == 2 * 2
-    explicit = BNMLPClassifier(
-        member_batches=members, ensemble_size=24, batch_size=64, **kw
+    balanced = BalancedBNMLPClassifier(replacement=replacement, **kw).fit(X, y)
+    assert balanced.coefs_[0].shape == (24, 3, 4)
+    assert (balanced.n_members_, balanced.batch_size_) == (24, 64)
+    # Batches of 64 over each member's 100 rows: 2 Adam steps an epoch.
+    assert balanced._adam["step"] == 2 * 2
+    explicit = BalancedBNMLPClassifier(
+        replacement=replacement, n_members=24, batch_size=64, **kw
     ).fit(X, y)
-    assert_array_equal(auto.coefs_[0], explicit.coefs_[0])
-    small = BNMLPClassifier(member_batches=members, **kw).fit(X[:80], y[:80])  # 10 + 10 rows
-    assert small._adam["step"] == 2  # one batch of 20 rows an epoch
+    assert_array_equal(balanced.coefs_[0], explicit.coefs_[0])
+    small = BalancedBNMLPClassifier(replacement=replacement, **kw).fit(X[:80], y[:80])
+    assert small.batch_size_ == 20 and small._adam["step"] == 2  # one batch of 10 + 10 rows
+    # A plain network keeps scikit-learn's sizes whatever else is set.
+    plain = BNMLPClassifier(**kw).fit(X, y)
+    assert (plain.n_members_, plain.batch_size_) == (1, 200)
+    assert plain.coefs_[0].shape == (3, 4)
+
+
+@pytest.mark.parametrize("replacement", [True, False])
+def test_the_deprecated_subset_modes_warn_and_train_what_they_are_given(replacement):
+    members = "bootstrap" if replacement else "undersampled"
+    kw = dict(hidden_layer_sizes=(4,), max_iter=2, tol=0.0, random_state=0)
+    with pytest.warns(FutureWarning, match="BalancedBNMLPClassifier"):
+        old = BNMLPClassifier(member_batches=members, ensemble_size=5, batch_size=8, **kw)
+        old.fit(X, y)
+    new = BalancedBNMLPClassifier(replacement=replacement, n_members=5, batch_size=8, **kw)
+    new.fit(X, y)
+    for name in STATE:
+        for a, b in zip(getattr(old, name), getattr(new, name), strict=True):
+            assert_array_equal(a, b)
+    # No parameter changes another's default: one member, batches of min(200, rows).
+    with pytest.warns(FutureWarning):
+        default = BNMLPClassifier(member_batches=members, **kw).fit(X, y)
+    assert (default.n_members_, default.batch_size_) == (1, min(200, subset_rows(y)))
+
+
+def test_ensemble_size_auto_keeps_its_old_meaning_with_a_warning():
+    kw = dict(hidden_layer_sizes=(4,), max_iter=1, tol=0.0, random_state=0)
+    with pytest.warns(FutureWarning, match="ensemble_size='auto' is deprecated"):
+        model = BNMLPClassifier(ensemble_size="auto", **kw).fit(X, y)
+    assert model.n_members_ == 1
+    with pytest.warns(FutureWarning, match="ensemble_size='auto' is deprecated"):
+        model = BNMLPClassifier(ensemble_size="auto", member_batches="bootstrap", **kw).fit(X, y)
+    assert model.n_members_ == 24
+
+
+STACKED = [
+    {"class_weight": "balanced", "batch_sampler": "balanced"},
+    {"class_weight": "balanced", "logit_adjustment": 1.0},
+    {"class_weight": {0: 1.0, 1: 5.0}, "logit_adjustment": 0.5},
+    {"batch_sampler": "balanced", "logit_adjustment": 1.0},
+    {"class_weight": "balanced", "member_batches": "bootstrap", "ensemble_size": 3},
+    {"logit_adjustment": 1.0, "member_batches": "undersampled", "ensemble_size": 3},
+    {"batch_sampler": "balanced", "member_batches": "bootstrap", "ensemble_size": 3},
+]
+
+
+@pytest.mark.parametrize("params", STACKED)
+def test_remedies_that_would_correct_the_imbalance_twice_are_refused(params):
+    model = BNMLPClassifier(hidden_layer_sizes=(4,), max_iter=1, **params)
+    with pytest.warns(FutureWarning) if "member_batches" in params else nullcontext():
+        with pytest.raises(ValueError, match="correct it twice") as info:
+            model.fit(X, y)
+    for name in params:
+        if name != "ensemble_size":
+            assert name in str(info.value)
+    assert not hasattr(model, "coefs_")
+
+
+def test_the_balanced_estimator_has_no_second_remedy_to_stack():
+    for name in ("class_weight", "batch_sampler", "logit_adjustment", "early_stopping"):
+        assert name not in BalancedBNMLPClassifier().get_params()
+        with pytest.raises(ValueError, match="Invalid parameter"):
+            BalancedBNMLPClassifier().set_params(**{name: None})
+
+
+def test_member_subsets_are_drawn_once_per_fit(monkeypatch):
+    calls = []
+    original = TrainingPlan.member_subset
+    monkeypatch.setattr(
+        TrainingPlan,
+        "member_subset",
+        lambda self, codes, j: calls.append(j) or original(self, codes, j),
+    )
+    BalancedBNMLPClassifier((4,), n_members=3, max_iter=7, tol=0.0, random_state=0).fit(X, y)
+    assert sorted(calls) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("replacement", [True, False])
+def test_out_of_bag_estimates(replacement):
+    y_imb = np.r_[np.zeros(120, int), np.ones(30, int)]
+    model = BalancedBNMLPClassifier(
+        (8,), n_members=8, replacement=replacement, oob_score=True, max_iter=20, random_state=0
+    )
+    if replacement:
+        model.fit(X, y_imb)
+    else:  # every member holds all 30 minority rows: they are never out of the bag
+        with pytest.warns(UserWarning, match="30 of 150 rows are in every member"):
+            model.fit(X, y_imb)
+    decision = model.oob_decision_function_
+    assert decision.shape == (150, 2)
+    plan = TrainingPlan(
+        model._seed, 1, False, False, 0.0, n_members=8,
+        member_batches="bootstrap" if replacement else "undersampled",
+    )
+    subsets = plan.member_subsets(y_imb)
+    members = model.predict_member_proba(X)
+    for row in (0, 7, 149):
+        outside = [j for j in range(8) if row not in subsets[j]]
+        if outside:
+            assert_allclose(decision[row], members[outside, row].mean(axis=0))
+        else:
+            assert np.isnan(decision[row]).all()
+    scored = ~np.isnan(decision[:, 0])
+    expected = balanced_accuracy_score(y_imb[scored], decision[scored].argmax(axis=1))
+    assert model.oob_score_ == pytest.approx(expected)
+    # A metric of the user's, and none without oob_score.
+    model.set_params(oob_score=lambda t, p: 0.25).fit(X, y_imb)
+    assert model.oob_score_ == 0.25
+    assert not hasattr(model.set_params(oob_score=False).fit(X, y_imb), "oob_score_")

@@ -11,7 +11,7 @@ skl2onnx = pytest.importorskip("skl2onnx")
 ort = pytest.importorskip("onnxruntime")
 
 import skbn.onnx  # noqa: E402, F401  (registers the converter)
-from skbn import BNMLPClassifier  # noqa: E402
+from skbn import BalancedBNMLPClassifier, BNMLPClassifier  # noqa: E402
 
 
 def _data(n_classes, labels=None):
@@ -126,7 +126,7 @@ def test_onnx_of_the_recommended_setting_with_its_smooth_clip_scaler():
     X_test = np.vstack([X_test, X_test[:5] * 100])  # outliers: the clip is active
     pipe = make_pipeline(
         SmoothClipScaler(),
-        BNMLPClassifier(member_batches="undersampled", max_iter=10, random_state=0),
+        BalancedBNMLPClassifier(max_iter=10, random_state=0),
     )
     _check(pipe, X, y, X_test)
     scaler = pipe[0]

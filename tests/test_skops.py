@@ -7,26 +7,30 @@ from sklearn.datasets import make_classification
 
 sio = pytest.importorskip("skops.io")
 
-from skbn import BNMLPClassifier  # noqa: E402
+from skbn import BalancedBNMLPClassifier, BNMLPClassifier  # noqa: E402
 
 
 @pytest.mark.parametrize(
-    "params",
+    "cls, params",
     [
-        dict(),
-        dict(batch_norm=False, class_weight={0: 1.0, 1: 3.0}),
-        dict(ensemble_size=3, early_stopping=True, scoring="balanced_accuracy"),
+        (BNMLPClassifier, dict()),
+        (BNMLPClassifier, dict(batch_norm=False, class_weight={0: 1.0, 1: 3.0})),
+        (
+            BNMLPClassifier,
+            dict(ensemble_size=3, early_stopping=True, scoring="balanced_accuracy"),
+        ),
+        (BalancedBNMLPClassifier, dict(n_members=4, oob_score=True)),
     ],
 )
-def test_skops_round_trip_trusts_only_the_estimator(tmp_path, params):
+def test_skops_round_trip_trusts_only_the_estimator(tmp_path, cls, params):
     X, y = make_classification(n_samples=120, weights=[0.8], random_state=0)
-    model = BNMLPClassifier((8,), max_iter=12, random_state=0, backend="numpy", **params)
+    model = cls((8,), max_iter=12, random_state=0, backend="numpy", **params)
     model.fit(X, y)
     model.predict(X[:2])  # a model that has predicted saves the same way
     path = tmp_path / "model.skops"
     sio.dump(model, path)
     untrusted = sio.get_untrusted_types(file=path)
-    assert untrusted == ["skbn._classifier.BNMLPClassifier"]
+    assert untrusted == [f"{cls.__module__}.{cls.__name__}"]
     loaded = sio.load(path, trusted=untrusted)
     assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     # Training continues from the loaded state as from the original.

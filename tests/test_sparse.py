@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from _fitted import assert_same_state
+from _fitted import assert_same_state, draw_estimator_params, estimator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from imblearn.over_sampling import SMOTE, RandomOverSampler
@@ -21,7 +21,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from skbn import BNMLPClassifier, GaussianNoiseOverSampler
+from skbn import BalancedBNMLPClassifier, BNMLPClassifier, GaussianNoiseOverSampler
 
 BACKENDS = ["numpy"] + (["torch"] if importlib.util.find_spec("torch") else [])
 FORMATS = ["csr", "csc", "coo"]
@@ -66,12 +66,10 @@ def problems(draw):
         early_stopping=draw(st.booleans()),
         validation_fraction=0.25,
         ensemble_size=draw(st.sampled_from([1, 1, 3])),
-        member_batches=draw(
-            st.sampled_from(["shared", "independent", "undersampled", "bootstrap"])
-        ),
         max_iter=3,
         random_state=seed,
     )
+    params = draw_estimator_params(draw, st, params)
     sample_weight = rng.uniform(0.1, 2, n) if draw(st.booleans()) else None
     fmt = draw(st.sampled_from(FORMATS))
     return X, y, sample_weight, params, fmt
@@ -81,9 +79,9 @@ def problems(draw):
 @given(problems(), st.sampled_from(BACKENDS))
 def test_sparse_input_gives_the_model_of_its_dense_copy(problem, backend):
     X, y, sample_weight, params, fmt = problem
-    dense = BNMLPClassifier(backend=backend, **params).fit(X, y, sample_weight=sample_weight)
+    dense = estimator({**params, "backend": backend}).fit(X, y, sample_weight=sample_weight)
     Xs = sparse.csr_matrix(X).asformat(fmt)
-    fitted = BNMLPClassifier(backend=backend, **params).fit(Xs, y, sample_weight=sample_weight)
+    fitted = estimator({**params, "backend": backend}).fit(Xs, y, sample_weight=sample_weight)
     assert_same_model(fitted, dense, X)
     assert_allclose(fitted.predict_proba(Xs), dense.predict_proba(X), **TOL)
     assert_allclose(fitted.predict_log_proba(Xs), dense.predict_log_proba(X), **TOL)
@@ -97,7 +95,7 @@ def test_both_engines_agree_on_sparse_input(problem):
     X, y, sample_weight, params, fmt = problem
     Xs = sparse.csr_matrix(X).asformat(fmt)
     a, b = (
-        BNMLPClassifier(backend=backend, **params).fit(Xs, y, sample_weight=sample_weight)
+        estimator({**params, "backend": backend}).fit(Xs, y, sample_weight=sample_weight)
         for backend in ("numpy", "torch")
     )
     assert_same_model(a, b, Xs)
@@ -109,7 +107,7 @@ def test_partial_fit_and_float32_on_sparse_input(backend, container):
     X, y = sparse_problem()
     X = X.astype(np.float32)
     params = dict(hidden_layer_sizes=(8,), batch_size=16, random_state=0, backend=backend)
-    a, b = BNMLPClassifier(**params), BNMLPClassifier(**params)
+    a, b = estimator(params), estimator(params)
     for _ in range(3):
         a.partial_fit(container(X), y, classes=[0, 1])
         b.partial_fit(X.toarray(), y, classes=[0, 1])
@@ -127,19 +125,24 @@ def test_training_and_prediction_never_densify_the_input(backend, monkeypatch):
     for cls in (sparse.csr_matrix, sparse.csc_matrix, sparse.coo_matrix):
         for name in ("toarray", "todense", "__array__"):
             monkeypatch.setattr(cls, name, refuse, raising=False)
-    clf = BNMLPClassifier(
-        (8,),
-        ensemble_size=3,
-        member_batches="undersampled",
-        early_stopping=True,
-        max_iter=5,
-        backend=backend,
-        random_state=0,
-    )
-    clf.fit(X.tocsc(), y)
-    clf.partial_fit(X, y)
-    assert clf.predict_proba(X).shape == (200, 2)
-    assert clf.predict_member_proba(X.tocoo()).shape == (3, 200, 2)
+    for clf in (
+        BNMLPClassifier(
+            (8,),
+            ensemble_size=3,
+            member_batches="independent",
+            early_stopping=True,
+            max_iter=5,
+            backend=backend,
+            random_state=0,
+        ),
+        BalancedBNMLPClassifier(
+            (8,), n_members=3, replacement=False, max_iter=5, backend=backend, random_state=0
+        ),
+    ):
+        clf.fit(X.tocsc(), y)
+        clf.partial_fit(X, y)
+        assert clf.predict_proba(X).shape == (200, 2)
+        assert clf.predict_member_proba(X.tocoo()).shape == (3, 200, 2)
 
 
 @pytest.mark.parametrize(
@@ -225,12 +228,12 @@ def test_text_classifier_over_tfidf():
     "torch" not in BACKENDS or not __import__("torch").cuda.is_available(),
     reason="needs a CUDA device",
 )
-@pytest.mark.parametrize("params", [{}, {"ensemble_size": 3, "member_batches": "bootstrap"}])
+@pytest.mark.parametrize("params", [{}, {"n_members": 3}])
 def test_sparse_input_on_cuda_matches_the_cpu(params):
     X, y = sparse_problem(n=300, n_features=80)
     kw = dict(hidden_layer_sizes=(8,), max_iter=5, backend="torch", random_state=0, **params)
-    cpu = BNMLPClassifier(**kw).fit(X, y)
-    gpu = BNMLPClassifier(device="cuda", **kw).fit(X, y)
+    cpu = estimator(kw).fit(X, y)
+    gpu = estimator({**kw, "device": "cuda"}).fit(X, y)
     assert_same_model(gpu, cpu, X)
 
 
@@ -250,7 +253,7 @@ def test_a_categorical_set_of_the_real_data_panel_through_one_hot_encoding():
     def model(sparse_output):
         return make_pipeline(
             OneHotEncoder(handle_unknown="ignore", sparse_output=sparse_output),
-            BNMLPClassifier(member_batches="bootstrap", max_iter=30, random_state=0),
+            BalancedBNMLPClassifier(max_iter=30, random_state=0),
         ).fit(X_tr, y_tr)
 
     on_sparse, on_dense = model(True), model(False)
