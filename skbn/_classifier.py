@@ -926,9 +926,9 @@ class BNMLPClassifier(_BNMLPBase):
     backend : {'auto', 'numpy', 'torch'}, default='auto'
         The engine that does the arithmetic of training. ``'auto'`` picks,
         for each fit, the one that is faster for that work: torch on an
-        accelerator ``device``; on the CPU, NumPy for small steps (below about
-        a million multiply-adds per batch, where both take the same time and
-        NumPy saves importing torch) and torch, when installed, above. The
+        accelerator ``device``; on the CPU, NumPy for small steps (below four
+        million multiply-adds per batch, where both take about the same time
+        and NumPy saves importing torch) and torch, when installed, above. The
         engine used is ``backend_`` after fit, its CPU threads ``n_threads_``
         (see ``n_threads``; the rule and its measurements are on the engines
         page of the user guide).

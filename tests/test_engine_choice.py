@@ -58,9 +58,11 @@ def test_auto_takes_numpy_for_small_steps_and_torch_for_large_ones(idle, user_th
     assert (small.backend_, small.n_threads_) == ("numpy", 1)
     large = BNMLPClassifier(**LARGE).fit(X_LARGE, Y_LARGE)
     assert (large.backend_, large.n_threads_) == ("torch", 2)
-    # The same work spread over 24 members with their own rows is large too.
-    members = BalancedBNMLPClassifier(**SMALL).fit(X_SMALL, Y_SMALL)
+    # Members count: 24 of them with their own rows, each (5 -> 256 -> 256 -> 2)
+    # on 64 rows, is large; 24 of (5 -> 100 -> 2), 1 M multiply-adds a step, is not.
+    members = BalancedBNMLPClassifier((256, 256), **SMALL).fit(X_SMALL, Y_SMALL)
     assert members.backend_ == "torch"
+    assert BalancedBNMLPClassifier(**SMALL).fit(X_SMALL, Y_SMALL).backend_ == "numpy"
 
 
 def test_an_explicit_backend_is_kept_and_gets_threads_by_the_same_rule(idle, user_threads):

@@ -3,12 +3,13 @@
 Measured on a 2-core machine (``benchmarks/bench_busy.py``; the rule and its
 numbers are in ``docs/user_guide/engines.md``):
 
-- Below about a million multiply-adds per training step, one thread of either
-  engine takes the same time per step (the fixed cost of a step, Python and
-  kernel launches, dominates), so the NumPy engine wins by not importing torch
-  (about 0.8 s, once per process).
-- Above it, torch's kernels are as fast or faster (twice as fast for
-  ensembles whose members have their own rows), and a second thread helps
+- Below a few million multiply-adds per training step, one thread of either
+  engine takes about the same time per step (the fixed cost of a step, Python
+  and kernel launches, dominates; the balanced ensembles of the real-data
+  panel, 24 members on batches of 64, are no faster on torch and slower under
+  load), so the NumPy engine wins by not importing torch (about 0.8 s, once
+  per process).
+- Above it, torch's kernels are as fast or faster, and a second thread helps
   (1.2-1.7x) -- but only on idle cores. When other processes keep the cores
   busy, every extra thread of either engine's thread pool waits at each
   synchronisation point for a descheduled sibling: a fit of 30 ms takes 5-20 s.
@@ -25,7 +26,7 @@ from functools import partial
 __all__ = ["EngineChoice", "select_engine", "step_macs"]
 
 # Multiply-adds per step from which the torch engine is used, and per extra thread.
-TORCH_MIN_MACS = 1_000_000
+TORCH_MIN_MACS = 4_000_000
 MACS_PER_THREAD = 1_000_000
 
 _INSTALL_HINT = (
