@@ -46,8 +46,9 @@ ENGINES = ("numpy", "torch", "auto")
 BEFORE = "torch, every thread (before)"
 
 
-def _spin(seconds, parent):
+def _spin(seconds, parent, ready):
     # Bounded, and ends with the benchmark even if that is killed.
+    ready.release()
     end = time.monotonic() + seconds
     while time.monotonic() < end and os.getppid() == parent:
         for _ in range(100_000):
@@ -58,13 +59,22 @@ class Busy:
     """``n`` processes that keep a core each busy until stopped (at most ``limit`` s)."""
 
     def __init__(self, n, limit=3600):
-        ctx = multiprocessing.get_context("spawn")
-        self.procs = [ctx.Process(target=_spin, args=(limit, os.getpid()), daemon=True) for _ in range(n)]
+        # fork where there is one: a spawned child would first import this
+        # script's modules, a load that is not yet the steady one measured.
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.ready = ctx.Semaphore(0)
+        self.procs = [
+            ctx.Process(target=_spin, args=(limit, os.getpid(), self.ready), daemon=True)
+            for _ in range(n)
+        ]
 
     def __enter__(self):
         for p in self.procs:
             p.start()
-        time.sleep(0.5 if self.procs else 0)  # let them reach their loops
+        for _ in self.procs:  # every one in its loop
+            self.ready.acquire(timeout=120)
+        time.sleep(0.5 if self.procs else 0)
         return self
 
     def __exit__(self, *exc):
