@@ -46,9 +46,14 @@ ENGINES = ("numpy", "torch", "auto")
 BEFORE = "torch, every thread (before)"
 
 
-def _spin(seconds, parent, ready):
-    # Bounded, and ends with the benchmark even if that is killed.
+def _spin(seconds, parent, ready, core):
+    # Spread evenly over the cores: left to the scheduler, 4 loops on 2 cores
+    # sit 3 and 1 for seconds at a time, and a fit's speed then depends on which
+    # core it lands on (2x apart between identical fits).
+    if core is not None:
+        os.sched_setaffinity(0, {core})
     ready.release()
+    # Bounded, and ends with the benchmark even if that is killed.
     end = time.monotonic() + seconds
     while time.monotonic() < end and os.getppid() == parent:
         for _ in range(100_000):
@@ -64,9 +69,14 @@ class Busy:
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self.ready = ctx.Semaphore(0)
+        cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
         self.procs = [
-            ctx.Process(target=_spin, args=(limit, os.getpid(), self.ready), daemon=True)
-            for _ in range(n)
+            ctx.Process(
+                target=_spin,
+                args=(limit, os.getpid(), self.ready, cores[i % len(cores)] if cores else None),
+                daemon=True,
+            )
+            for i in range(n)
         ]
 
     def __enter__(self):
