@@ -173,7 +173,7 @@ def easy_ensemble_recipes():
         Recipe(
             f"skbn {'BN' if bn else 'noBN'} none k=10 undersampled",
             "skbn",
-            partial(_skbn, batch_norm=bn, ensemble_size=10, member_batches="undersampled"),
+            partial(_skbn, batch_norm=bn, balanced=True, n_members=10, replacement=False),
             uses_skbn=True,
         )
         for bn in (True, False)

