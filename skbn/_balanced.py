@@ -106,6 +106,17 @@ class BalancedBNMLPClassifier(_BNMLPBase):
     warm_start : bool, default=False
         Continue from the fitted network on the next ``fit``.
 
+    early_stopping : bool, default=False
+        Stop on the out-of-bag rows instead of the training loss: after each
+        epoch, every training row that some member did not train on is
+        predicted by those members (at most 1,000 rows per class, drawn once),
+        and training stops when the class-balanced cross-entropy of these
+        predictions has not improved by ``tol`` for ``n_iter_no_change``
+        epochs; the network of the best epoch is kept. No rows are set aside:
+        each member's out-of-bag rows are its validation set.
+        ``validation_scores_`` records minus that cross-entropy per epoch and
+        ``validation_recall_per_class_`` the out-of-bag recall of each class.
+
     oob_score : bool or callable, default=False
         Whether to score the model on the out-of-bag rows: each training row
         is predicted by the members whose subset does not hold it. ``True``
@@ -172,6 +183,16 @@ class BalancedBNMLPClassifier(_BNMLPBase):
     n_iter_ : int
         Number of epochs run.
 
+    validation_scores_ : list of float or None
+        With ``early_stopping``, minus the out-of-bag class-balanced
+        cross-entropy of each epoch; else None.
+
+    best_validation_score_ : float or None
+        The best of them with ``early_stopping``; else None.
+
+    validation_recall_per_class_ : list of ndarray or None
+        With ``early_stopping``, the out-of-bag recall of each class per epoch.
+
     loss_curve_ : list of float
         The members' mean training loss of each epoch.
 
@@ -219,6 +240,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         "tol": [Interval(Real, 0, None, closed="left")],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "early_stopping": ["boolean"],
         "oob_score": ["boolean", callable],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
@@ -252,6 +274,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         tol=1e-4,
         verbose=0,
         warm_start=False,
+        early_stopping=False,
         oob_score=False,
         beta_1=0.9,
         beta_2=0.999,
@@ -281,6 +304,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         self.tol = tol
         self.verbose = verbose
         self.warm_start = warm_start
+        self.early_stopping = early_stopping
         self.oob_score = oob_score
         self.beta_1 = beta_1
         self.beta_2 = beta_2
@@ -298,6 +322,8 @@ class BalancedBNMLPClassifier(_BNMLPBase):
             n_members=self.n_members,
             member_batches="bootstrap" if self.replacement else "undersampled",
             batch_size=batch_size,
+            early_stopping=self.early_stopping,
+            validation_fraction=None,  # the out-of-bag rows
         )
 
     def _after_fit(self, X, codes, spec, incremental):

@@ -42,6 +42,8 @@ __all__ = ["BNMLPClassifier"]
 # real-data panel (see the real-data docs).
 AUTO_SUBSET_MEMBERS = 24
 AUTO_SUBSET_BATCH = 64
+# Out-of-bag early stopping scores at most this many rows of each class.
+OOB_ROWS_PER_CLASS = 1000
 
 _BN_ATTRS = ("bn_scales_", "bn_shifts_", "bn_running_means_", "bn_running_vars_")
 
@@ -94,7 +96,9 @@ class _Spec:
     class_weight: object = None
     logit_adjustment: float = 0.0
     early_stopping: bool = False
-    validation_fraction: float = 0.1
+    # None: early stopping watches the out-of-bag rows of subset members
+    # instead of a validation split.
+    validation_fraction: float | None = 0.1
     scoring: object = "loss"
 
 
@@ -225,19 +229,30 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         self._update_class_prior(codes, sample_weight, reset=not incremental or first_call)
         sample_weight = self._effective_weights(sample_weight, y, codes, X.dtype, spec)
         early_stopping = spec.early_stopping and not incremental
-        scorer = self._validation_scorer(spec.scoring) if early_stopping else None
+        split = early_stopping and spec.validation_fraction is not None
+        scorer = self._validation_scorer(spec.scoring) if split else None
 
         X_val = y_val = sw_val = None
         if first_call:
             self._initialize(X.shape[1], hidden, X.dtype, early_stopping, spec.n_members)
         else:
             self._check_architecture(hidden, spec.n_members)
-        if early_stopping:
+        if split:
             X, X_val, codes, y_val, sample_weight, sw_val = self._validation_split(
                 X, codes, sample_weight, spec.validation_fraction
             )
         self._train(
-            X, codes, sample_weight, X_val, y_val, sw_val, incremental, scorer, first_call, spec
+            X,
+            codes,
+            sample_weight,
+            X_val,
+            y_val,
+            sw_val,
+            incremental,
+            scorer,
+            first_call,
+            spec,
+            out_of_bag=early_stopping and not split,
         )
         self._after_fit(X, codes, spec, incremental)
 
@@ -421,7 +436,18 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         return TrainingConfig(**{**params, **overrides})
 
     def _train(
-        self, X, codes, sample_weight, X_val, y_val, sw_val, incremental, scorer, fresh, spec
+        self,
+        X,
+        codes,
+        sample_weight,
+        X_val,
+        y_val,
+        sw_val,
+        incremental,
+        scorer,
+        fresh,
+        spec,
+        out_of_bag=False,
     ):
         config = self._training_config()
         plan = TrainingPlan(
@@ -459,10 +485,22 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             def validate(current):
                 return self._validation_score(current, scorer, X_val, y_val, sw_val)
 
+        elif out_of_bag:
+            validate = self._out_of_bag_score(X, codes, plan)
+            if validate is None:
+                warnings.warn(
+                    "early_stopping found no out-of-bag rows (every row is in every "
+                    "member's subset): training stops on the training loss instead. "
+                    "More members or replacement=True leave rows out of the bag."
+                )
+
         hint = "" if self.batch_norm else " or use batch_norm=True"
         progress = self._progress()
         if not incremental:
             progress.restart(early_stopping=validate is not None)
+            if validate is None and out_of_bag:
+                progress.validation_scores = progress.validation_recall_per_class = None
+                progress.best_validation_score = None
         with choice.threads():
             trainer = Trainer(
                 choice.factory(config, net, adam, X, codes, sample_weight, len(self.classes_)),
@@ -520,6 +558,37 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         self.validation_recall_per_class_ = progress.validation_recall_per_class
         self.best_validation_score_ = progress.best_validation_score
         self._no_improvement_count = progress.no_improvement_count
+
+    def _out_of_bag_score(self, X, codes, plan):
+        """Early stopping on the rows each member did not train on: ``validate``
+        for the trainer, returning minus the class-balanced cross-entropy of
+        each row's out-of-bag probability (the mean of the members that did not
+        see it) and the out-of-bag recall of each class.
+
+        The members train on balanced subsets, so their probabilities are those
+        of a balanced prior: each class weighs the same in the score. At most
+        ``OOB_ROWS_PER_CLASS`` rows of a class are scored (planned once), so
+        the check costs little beside an epoch on a large table.
+        """
+        rows, mask = plan.out_of_bag(codes, OOB_ROWS_PER_CLASS)
+        if not len(rows):  # every row in every subset: watch the training loss
+            return None
+        Xo, co, counts = X[rows], codes[rows], mask.sum(axis=0)
+        classes = np.unique(co)
+
+        def validate(net):
+            proba = softmax_(forward_folded(fold_network(net, self.bn_eps), Xo, self.activation))
+            proba = proba.reshape(len(mask), len(co), -1)  # one member: (n, classes)
+            p = np.einsum("jn,jnc->nc", mask, proba) / counts[:, None]
+            own = np.maximum(p[np.arange(len(co)), co], np.finfo(p.dtype).tiny)
+            ce = -np.log(own)
+            pred = np.argmax(p, axis=1)
+            recall = np.full(len(self.classes_), np.nan)
+            for k in classes:
+                recall[k] = np.mean(pred[co == k] == k)
+            return -float(np.mean([ce[co == k].mean() for k in classes])), recall
+
+        return validate
 
     def _validation_score(self, net, scorer, X, codes, sample_weight):
         """The early-stopping score of ``net`` and its recall of each class."""

@@ -31,7 +31,7 @@ SUBSET_MEMBERS = ("undersampled", "bootstrap")
 
 # The shuffle stream also draws class-aware batches; the subset stream draws
 # each member's fixed subset (member_batches in SUBSET_MEMBERS).
-_INIT, _SHUFFLE, _DROPOUT, _SUBSET = 0, 1, 2, 3
+_INIT, _SHUFFLE, _DROPOUT, _SUBSET, _OUT_OF_BAG = 0, 1, 2, 3, 4
 
 
 def subset_rows(codes):
@@ -213,6 +213,24 @@ class TrainingPlan:
         if self._subsets is None or self._subsets[0] is not codes:
             self._subsets = (codes, [self.member_subset(codes, j) for j in range(self.n_members)])
         return self._subsets[1]
+
+    def out_of_bag(self, codes, max_per_class):
+        """The rows some member did not train on, at most ``max_per_class`` of
+        each class (a planned draw), and which members did not: ``(rows, mask)``
+        with ``mask[j, i]`` true when member ``j``'s subset lacks ``rows[i]``."""
+        mask = np.ones((self.n_members, len(codes)), dtype=bool)
+        for j, rows in enumerate(self.member_subsets(codes)):
+            mask[j, rows] = False
+        candidates = np.flatnonzero(mask.any(axis=0))
+        rng = _stream(self.seed, _OUT_OF_BAG)
+        kept = []
+        for k in np.unique(codes[candidates]):
+            pool = candidates[codes[candidates] == k]
+            if len(pool) > max_per_class:
+                pool = np.sort(rng.choice(pool, max_per_class, replace=False))
+            kept.append(pool)
+        rows = np.sort(np.concatenate(kept)) if kept else candidates
+        return rows, mask[:, rows]
 
     def member_subset(self, codes, member):
         """The rows member ``member`` trains on with ``member_batches`` in

@@ -26,7 +26,6 @@ _NOT_BALANCED = (
     "class_weight",
     "batch_sampler",
     "logit_adjustment",
-    "early_stopping",
     "validation_fraction",
     "scoring",
     "ensemble_size",

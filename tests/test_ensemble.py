@@ -12,6 +12,7 @@ from _fitted import STATE
 from _torchless import BLOCK_TORCH
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import balanced_accuracy_score
 
 from skbn import BalancedBNMLPClassifier, BNMLPClassifier
@@ -303,7 +304,7 @@ def test_remedies_that_would_correct_the_imbalance_twice_are_refused(params):
 
 
 def test_the_balanced_estimator_has_no_second_remedy_to_stack():
-    for name in ("class_weight", "batch_sampler", "logit_adjustment", "early_stopping"):
+    for name in ("class_weight", "batch_sampler", "logit_adjustment", "scoring"):
         assert name not in BalancedBNMLPClassifier().get_params()
         with pytest.raises(ValueError, match="Invalid parameter"):
             BalancedBNMLPClassifier().set_params(**{name: None})
@@ -353,3 +354,37 @@ def test_out_of_bag_estimates(replacement):
     model.set_params(oob_score=lambda t, p: 0.25).fit(X, y_imb)
     assert model.oob_score_ == 0.25
     assert not hasattr(model.set_params(oob_score=False).fit(X, y_imb), "oob_score_")
+
+
+def test_out_of_bag_rows_are_planned_and_capped_per_class():
+    codes = np.r_[np.zeros(300, int), np.ones(20, int)]
+    plan = TrainingPlan(5, 8, True, True, 0.0, "random", 6, "bootstrap")
+    rows, mask = plan.out_of_bag(codes, max_per_class=50)
+    assert np.bincount(codes[rows]).tolist()[0] == 50  # the majority capped
+    assert (codes[rows] == 1).sum() <= 20 and mask.shape == (6, len(rows))
+    for j, subset in enumerate(plan.member_subsets(codes)):
+        assert_array_equal(mask[j], ~np.isin(rows, subset))
+    assert mask.any(axis=0).all()  # every kept row is out of some member's bag
+    again, _ = TrainingPlan(5, 8, True, True, 0.0, "random", 6, "bootstrap").out_of_bag(codes, 50)
+    assert_array_equal(again, rows)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_out_of_bag_early_stopping_keeps_the_best_epoch_and_ends_early(backend, recwarn):
+    if backend == "torch":
+        pytest.importorskip("torch")
+    Xb, yb = make_classification(600, 8, weights=[0.93], random_state=0)
+    kw = dict(hidden_layer_sizes=(16,), n_members=6, max_iter=300, random_state=0)
+    model = BalancedBNMLPClassifier(early_stopping=True, backend=backend, **kw).fit(Xb, yb)
+    assert model.n_iter_ < 300
+    assert not [w for w in recwarn if issubclass(w.category, ConvergenceWarning)]
+    scores = model.validation_scores_
+    assert len(scores) == model.n_iter_ and model.best_validation_score_ == max(scores)
+    assert all(np.isfinite(scores)) and max(scores) < 0  # minus a cross-entropy
+    assert len(model.validation_recall_per_class_) == model.n_iter_
+    # The kept network is the best epoch's, not the last one's.
+    best = int(np.argmax(scores)) + 1
+    again = BalancedBNMLPClassifier(
+        early_stopping=False, backend=backend, tol=0.0, **{**kw, "max_iter": best}
+    ).fit(Xb, yb)
+    assert_allclose(again.coefs_[0], model.coefs_[0], rtol=1e-12, atol=0)
