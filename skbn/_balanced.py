@@ -54,6 +54,15 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         them) or without (every member sees all rows of the smallest class).
         With replacement did better on the real-data panel.
 
+    sampling_strategy : float in (0, 1], default=1.0
+        The smallest class's count over each other class's count in a
+        member's subset, as imbalanced-learn's under-samplers take it: 1
+        draws every class to the smallest class's count; 0.25 draws up to
+        four times that many rows of each larger class (at most all of
+        them), so members see more of a large table. Below 1 each member's
+        loss weights its classes back to equal total weight, so the
+        probabilities stay those of a balanced prior.
+
     batch_norm : bool, default=True
         Whether each hidden layer is batch-normalised before its activation.
 
@@ -224,6 +233,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "n_members": [Interval(Integral, 1, None, closed="left")],
         "replacement": ["boolean"],
+        "sampling_strategy": [Interval(Real, 0, 1, closed="right")],
         "batch_norm": ["boolean"],
         "bn_momentum": [Interval(Real, 0, 1, closed="both")],
         "bn_eps": [Interval(Real, 0, None, closed="neither")],
@@ -258,6 +268,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         *,
         n_members=24,
         replacement=True,
+        sampling_strategy=1.0,
         batch_norm=True,
         bn_momentum=0.1,
         bn_eps=1e-5,
@@ -288,6 +299,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         self.activation = activation
         self.n_members = n_members
         self.replacement = replacement
+        self.sampling_strategy = sampling_strategy
         self.batch_norm = batch_norm
         self.bn_momentum = bn_momentum
         self.bn_eps = bn_eps
@@ -317,11 +329,14 @@ class BalancedBNMLPClassifier(_BNMLPBase):
     def _spec(self):
         batch_size = self.batch_size
         if batch_size == "auto":
-            batch_size = lambda codes: min(AUTO_SUBSET_BATCH, subset_rows(codes))  # noqa: E731
+            batch_size = lambda codes: min(  # noqa: E731
+                AUTO_SUBSET_BATCH, subset_rows(codes, self.sampling_strategy)
+            )
         return _Spec(
             n_members=self.n_members,
             member_batches="bootstrap" if self.replacement else "undersampled",
             batch_size=batch_size,
+            sampling_strategy=self.sampling_strategy,
             early_stopping=self.early_stopping,
             validation_fraction=None,  # the out-of-bag rows
         )
@@ -339,6 +354,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
             dropout=0.0,
             n_members=spec.n_members,
             member_batches=spec.member_batches,
+            sampling_strategy=spec.sampling_strategy,
         )
         proba = self.predict_member_proba(X)  # (members, rows, classes)
         out_of_bag = np.ones(proba.shape[:2], dtype=bool)

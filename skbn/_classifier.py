@@ -30,7 +30,7 @@ from ._network import (
     predict_logits,
     softmax_,
 )
-from ._plan import SUBSET_MEMBERS, TrainingPlan, init_network, subset_rows
+from ._plan import SUBSET_MEMBERS, TrainingPlan, init_network, subset_counts, subset_rows
 from ._sparse import sorted_csr
 from ._training import Progress, Trainer
 from .engines import AdamState, TrainingConfig, select_engine, step_macs
@@ -93,6 +93,9 @@ class _Spec:
     member_batches: str
     batch_size: object  # an int, or a callable of the class codes
     batch_sampler: str = "random"
+    # Subset members: see skbn._plan.subset_counts; below 1 the loss weights
+    # each member's classes back to a balanced prior.
+    sampling_strategy: float = 1.0
     class_weight: object = None
     logit_adjustment: float = 0.0
     early_stopping: bool = False
@@ -337,6 +340,13 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
     def _effective_weights(self, sample_weight, y, codes, dtype, spec):
         """Class weight times sample weight per row, or None if all are one."""
         cw = self._class_weights(y, codes, spec.class_weight)
+        if spec.member_batches in SUBSET_MEMBERS and spec.sampling_strategy < 1:
+            # Each class weighs the same in a member's loss, as in a balanced subset.
+            counts = subset_counts(codes, spec.sampling_strategy)
+            present = counts > 0
+            balance = np.ones(len(self.classes_))
+            balance[present] = counts[present].sum() / (present.sum() * counts[present])
+            cw = balance if cw is None else cw * balance
         if cw is None:
             return sample_weight
         if not np.all(np.isfinite(cw)) or np.any(cw < 0):
@@ -404,7 +414,10 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         if callable(spec.batch_size):
             return spec.batch_size(codes)
         batch_size = spec.batch_size
-        n_samples = subset_rows(codes) if spec.member_batches in SUBSET_MEMBERS else len(codes)
+        if spec.member_batches in SUBSET_MEMBERS:
+            n_samples = subset_rows(codes, spec.sampling_strategy)
+        else:
+            n_samples = len(codes)
         if batch_size > n_samples:
             warnings.warn(
                 f"batch_size={batch_size} is larger than the {n_samples} training "
@@ -459,6 +472,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             batch_sampler=spec.batch_sampler,
             n_members=spec.n_members,
             member_batches=spec.member_batches,
+            sampling_strategy=spec.sampling_strategy,
             lr_schedule=self.lr_schedule,
             max_epochs=self.max_iter,
             schedule_start=0 if incremental else self.n_iter_,

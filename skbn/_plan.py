@@ -23,6 +23,7 @@ __all__ = [
     "TrainingPlan",
     "batch_bounds",
     "init_network",
+    "subset_counts",
     "subset_rows",
 ]
 
@@ -34,12 +35,20 @@ SUBSET_MEMBERS = ("undersampled", "bootstrap")
 _INIT, _SHUFFLE, _DROPOUT, _SUBSET, _OUT_OF_BAG = 0, 1, 2, 3, 4
 
 
-def subset_rows(codes):
-    """How many rows each member's subset has (:meth:`TrainingPlan.member_subset`):
-    every class present, at the smallest class's count."""
+def subset_counts(codes, sampling_strategy=1.0):
+    """Rows of each class in a member's subset (:meth:`TrainingPlan.member_subset`),
+    aligned with ``np.bincount(codes)``: every class present drawn to the smallest
+    class's count divided by ``sampling_strategy`` (at most its own count), so
+    that 1 balances the classes and smaller values keep more of the larger ones."""
     counts = np.bincount(codes)
-    counts = counts[counts > 0]
-    return len(counts) * int(counts.min())
+    n_min = int(counts[counts > 0].min())
+    wanted = int(np.ceil(n_min / sampling_strategy - 1e-9))
+    return np.where(counts > 0, np.minimum(counts, max(n_min, wanted)), 0)
+
+
+def subset_rows(codes, sampling_strategy=1.0):
+    """How many rows each member's subset has."""
+    return int(subset_counts(codes, sampling_strategy).sum())
 
 
 def _stream(seed, purpose, epoch=0, member=0):
@@ -155,6 +164,7 @@ class TrainingPlan:
     batch_sampler: str = "random"
     n_members: int = 1
     member_batches: str = "shared"
+    sampling_strategy: float = 1.0  # subset members: see subset_counts
     lr_schedule: str = "constant"
     max_epochs: int = 1
     schedule_start: int = 0  # the epoch at which the schedule starts (a fit's first)
@@ -243,6 +253,6 @@ class TrainingPlan:
         its own stream, so the same in every epoch; sorted."""
         rng = _stream(self.seed, _SUBSET, 0, member)
         replace = self.member_batches == "bootstrap"
-        pools = [np.flatnonzero(codes == k) for k in np.unique(codes)]
-        n_min = min(len(p) for p in pools)
-        return np.sort(np.concatenate([rng.choice(p, n_min, replace=replace) for p in pools]))
+        counts = subset_counts(codes, self.sampling_strategy)
+        pools = [(np.flatnonzero(codes == k), counts[k]) for k in np.unique(codes)]
+        return np.sort(np.concatenate([rng.choice(p, n, replace=replace) for p, n in pools]))

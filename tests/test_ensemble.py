@@ -16,7 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import balanced_accuracy_score
 
 from skbn import BalancedBNMLPClassifier, BNMLPClassifier
-from skbn._plan import TrainingPlan, subset_rows
+from skbn._plan import TrainingPlan, subset_counts, subset_rows
 
 X, y = make_classification(
     n_samples=150, n_features=6, n_informative=4, n_classes=3, random_state=0
@@ -388,3 +388,32 @@ def test_out_of_bag_early_stopping_keeps_the_best_epoch_and_ends_early(backend, 
         early_stopping=False, backend=backend, tol=0.0, **{**kw, "max_iter": best}
     ).fit(Xb, yb)
     assert_allclose(again.coefs_[0], model.coefs_[0], rtol=1e-12, atol=0)
+
+
+def test_sampling_strategy_keeps_more_of_the_larger_classes():
+    codes = np.r_[np.zeros(300, int), np.ones(40, int), np.full(10, 2)]
+    assert subset_counts(codes).tolist() == [10, 10, 10]
+    assert subset_counts(codes, 0.25).tolist() == [40, 40, 10]  # at most a class's own rows
+    assert subset_counts(codes, 0.1).tolist() == [100, 40, 10]
+    plan = TrainingPlan(1, 8, True, True, 0.0, "random", 3, "bootstrap", sampling_strategy=0.1)
+    for rows in plan.member_subsets(codes):
+        assert np.bincount(codes[rows]).tolist() == [100, 40, 10]
+
+
+def test_sampling_strategy_weights_each_members_classes_back_to_balance():
+    y_imb = np.r_[np.zeros(120, int), np.ones(30, int)]
+    kw = dict(hidden_layer_sizes=(8,), n_members=3, max_iter=2, random_state=0)
+    model = BalancedBNMLPClassifier(sampling_strategy=0.5, **kw).fit(X, y_imb)
+    codes = y_imb
+    weights = model._effective_weights(None, y_imb, codes, np.float64, model._spec())
+    counts = subset_counts(codes, 0.5)  # 60 + 30 rows a member
+    assert counts.tolist() == [60, 30]
+    # Each class's rows of a member carry half of the member's total weight.
+    assert weights[0] * counts[0] == pytest.approx(weights[-1] * counts[1])
+    assert model.batch_size_ == 64 and model.t_ == 2 * 90
+    # 1 is the balanced subsets of the default, bit for bit.
+    a = BalancedBNMLPClassifier(sampling_strategy=1.0, **kw).fit(X, y_imb)
+    b = BalancedBNMLPClassifier(**kw).fit(X, y_imb)
+    assert_array_equal(a.coefs_[0], b.coefs_[0])
+    with pytest.raises(ValueError, match="sampling_strategy"):
+        BalancedBNMLPClassifier(sampling_strategy=0.0).fit(X, y_imb)
