@@ -110,9 +110,7 @@ def encoded(name, scaler):
 
 
 def fit_seconds(X, y, cls, engine, epochs):
-    model = cls(
-        backend=engine, max_iter=epochs, tol=0.0, n_iter_no_change=10**6, random_state=0
-    )
+    model = cls(backend=engine, max_iter=epochs, tol=0.0, n_iter_no_change=10**6, random_state=0)
     start = time.perf_counter()
     model.fit(X, y)
     return time.perf_counter() - start, model
@@ -192,8 +190,13 @@ def grid_search(name, data, args):
         f"{args.grid_epochs} epochs: n_jobs=1 {med[1]:.2f} s, n_jobs=2 {med[2]:.2f} s "
         f"(medians of {args.grid_rounds}; a fit alone uses {single.n_threads_} thread(s))"
     )
-    return {"set": name, "n_jobs_1_s": med[1], "n_jobs_2_s": med[2], "ratio": med[2] / med[1],
-            "threads_of_a_fit": single.n_threads_}
+    return {
+        "set": name,
+        "n_jobs_1_s": med[1],
+        "n_jobs_2_s": med[2],
+        "ratio": med[2] / med[1],
+        "threads_of_a_fit": single.n_threads_,
+    }
 
 
 def main(argv=None):
@@ -203,8 +206,9 @@ def main(argv=None):
     parser.add_argument(
         "--before-epochs", type=int, default=3, help="epochs of the 'before' fit (0: skip it)"
     )
-    parser.add_argument("--loads", type=float, nargs="+", default=[0, 1, 2],
-                        help="busy processes per core")
+    parser.add_argument(
+        "--loads", type=float, nargs="+", default=[0, 1, 2], help="busy processes per core"
+    )
     parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
     parser.add_argument("--grid-epochs", type=int, default=200)
     parser.add_argument("--grid-rounds", type=int, default=2, help="0: skip the search")
@@ -223,7 +227,8 @@ def main(argv=None):
     print(
         f"{cores} cores; ms per epoch ({args.epochs} epochs, median of {args.rounds}); "
         f"'{BEFORE}': {args.before_epochs} epochs, one round\n"
-        f"busy {'set':<42}{'setting':<12}" + "".join(f"{e:>9}" for e in ENGINES)
+        f"busy {'set':<42}{'setting':<12}"
+        + "".join(f"{e:>9}" for e in ENGINES)
         + f"{'before':>11}{'auto/min':>9}  auto chose"
     )
     rows = []
@@ -235,9 +240,7 @@ def main(argv=None):
             continue
         n = int(round(per_core * cores))
         worst = max(r["auto_over_faster"] for r in rows if r["busy"] == n)
-        records.append(
-            target(f"auto / faster engine, {n} busy processes (worst set)", worst, 1.3)
-        )
+        records.append(target(f"auto / faster engine, {n} busy processes (worst set)", worst, 1.3))
     grid = []
     if args.grid_rounds:
         print()
@@ -245,7 +248,9 @@ def main(argv=None):
             if size in sets:
                 grid.append(grid_search(sets[size], data, args))
                 records.append(
-                    target(f"GridSearchCV n_jobs=2 / n_jobs=1 ({sets[size]})", grid[-1]["ratio"], 0.7)
+                    target(
+                        f"GridSearchCV n_jobs=2 / n_jobs=1 ({sets[size]})", grid[-1]["ratio"], 0.7
+                    )
                 )
     if args.json:
         write_json(args.json, {"cores": cores, "rows": rows, "grid": grid, "targets": records})

@@ -10,8 +10,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
@@ -30,10 +29,10 @@ from ._network import (
     predict_logits,
     softmax_,
 )
-from ._plan import SUBSET_MEMBERS, TrainingPlan, init_network, subset_counts, subset_rows
+from ._plan import SUBSET_MEMBERS, TrainingPlan, init_network, subset_rows
 from ._sparse import sorted_csr
-from ._training import Progress, Trainer
-from .engines import AdamState, TrainingConfig, select_engine, step_macs
+from ._training import Progress, out_of_bag_validator, row_weights, train, validation_split
+from .engines import AdamState, TrainingConfig
 
 __all__ = ["BNMLPClassifier"]
 
@@ -42,8 +41,6 @@ __all__ = ["BNMLPClassifier"]
 # real-data panel (see the real-data docs).
 AUTO_SUBSET_MEMBERS = 24
 AUTO_SUBSET_BATCH = 64
-# Out-of-bag early stopping scores at most this many rows of each class.
-OOB_ROWS_PER_CLASS = 1000
 
 _BN_ATTRS = ("bn_scales_", "bn_shifts_", "bn_running_means_", "bn_running_vars_")
 
@@ -310,49 +307,8 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             )
         return np.searchsorted(self.classes_, y)
 
-    def _class_weights(self, y, codes, class_weight):
-        """Weight of each class, as an array aligned with ``classes_``."""
-        cw = class_weight
-        if cw is None:
-            return None
-        if callable(cw):
-            cw = cw(y)
-            if not isinstance(cw, dict):
-                raise TypeError(
-                    f"class_weight={class_weight!r} returned {type(cw).__name__}; "
-                    "a callable class_weight must return a dict of class -> weight."
-                )
-        elif cw == "balanced":
-            # Over the classes present, as compute_class_weight requires them.
-            present = np.unique(codes)
-            weights = np.ones(len(self.classes_))
-            weights[present] = compute_class_weight("balanced", classes=present, y=codes)
-            return weights
-        known = set(self.classes_.tolist())
-        unknown = [label for label in cw if label not in known]
-        if unknown:
-            raise ValueError(
-                f"class_weight has labels {unknown} that are not classes of y "
-                f"(classes: {self.classes_.tolist()})."
-            )
-        return np.array([cw.get(label, 1.0) for label in self.classes_.tolist()])
-
     def _effective_weights(self, sample_weight, y, codes, dtype, spec):
-        """Class weight times sample weight per row, or None if all are one."""
-        cw = self._class_weights(y, codes, spec.class_weight)
-        if spec.member_batches in SUBSET_MEMBERS and spec.sampling_strategy < 1:
-            # Each class weighs the same in a member's loss, as in a balanced subset.
-            counts = subset_counts(codes, spec.sampling_strategy)
-            present = counts > 0
-            balance = np.ones(len(self.classes_))
-            balance[present] = counts[present].sum() / (present.sum() * counts[present])
-            cw = balance if cw is None else cw * balance
-        if cw is None:
-            return sample_weight
-        if not np.all(np.isfinite(cw)) or np.any(cw < 0):
-            raise ValueError(f"class weights must be finite and non-negative, got {cw}.")
-        cw = cw.astype(dtype)[codes]
-        return cw if sample_weight is None else cw * sample_weight
+        return row_weights(self.classes_, y, codes, sample_weight, dtype, spec)
 
     def _update_class_prior(self, codes, sample_weight, reset):
         counts = np.bincount(codes, weights=sample_weight, minlength=len(self.classes_))
@@ -368,8 +324,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             return check_scoring(self, scoring=scoring)
         except (ValueError, TypeError) as exc:
             raise ValueError(
-                f"scoring={scoring!r} is neither 'loss' nor a valid scikit-learn "
-                f"scorer: {exc}"
+                f"scoring={scoring!r} is neither 'loss' nor a valid scikit-learn scorer: {exc}"
             ) from None
 
     def _initialize(self, n_features, hidden, dtype, early_stopping, n_members):
@@ -398,16 +353,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         )
 
     def _validation_split(self, X, codes, sample_weight, validation_fraction):
-        arrays = [X, codes] + ([] if sample_weight is None else [sample_weight])
-        split = train_test_split(
-            *arrays,
-            test_size=validation_fraction,
-            stratify=codes,
-            random_state=np.random.RandomState(self._seed),
-        )
-        X_tr, X_val, y_tr, y_val = split[:4]
-        sw_tr, sw_val = split[4:] if sample_weight is not None else (None, None)
-        return X_tr, X_val, y_tr, y_val, sw_tr, sw_val
+        return validation_split(X, codes, sample_weight, validation_fraction, self._seed)
 
     def _batch_size(self, codes, spec):
         """Rows per batch: ``spec.batch_size``, or what it computes from the codes."""
@@ -485,14 +431,6 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             adam = AdamState(**self._adam).copy()
         else:
             adam = AdamState.zeros_like(net.trainable())
-        layer_sizes = [X.shape[1], *(c.shape[-1] for c in net.coefs)]
-        density = X.nnz / max(1, X.shape[0] * X.shape[1]) if sparse.issparse(X) else 1.0
-        choice = select_engine(
-            self.backend,
-            self.device,
-            step_macs(layer_sizes, plan.batch_size, net.n_members, density),
-            self.n_threads,
-        )
         validate = None
         if X_val is not None:
 
@@ -500,51 +438,47 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
                 return self._validation_score(current, scorer, X_val, y_val, sw_val)
 
         elif out_of_bag:
-            validate = self._out_of_bag_score(X, codes, plan)
-            if validate is None:
-                warnings.warn(
-                    "early_stopping found no out-of-bag rows (every row is in every "
-                    "member's subset): training stops on the training loss instead. "
-                    "More members or replacement=True leave rows out of the bag."
-                )
-
-        hint = "" if self.batch_norm else " or use batch_norm=True"
+            validate = out_of_bag_validator(
+                X, codes, plan, self.activation, self.bn_eps, len(self.classes_)
+            )
         progress = self._progress()
         if not incremental:
             progress.restart(early_stopping=validate is not None)
             if validate is None and out_of_bag:
                 progress.validation_scores = progress.validation_recall_per_class = None
                 progress.best_validation_score = None
-        with choice.threads():
-            trainer = Trainer(
-                choice.factory(config, net, adam, X, codes, sample_weight, len(self.classes_)),
-                plan,
-                tol=self.tol,
-                n_iter_no_change=self.n_iter_no_change,
-                validate=validate,
-                verbose=self.verbose,
-                divergence_hint="Lower learning_rate_init, scale the features (e.g. with "
-                f"StandardScaler){hint}.",
-            )
-            net, adam, converged = trainer.run(
-                codes,
-                progress,
-                n_epochs=1 if incremental else self.max_iter,
-                stop_early=not incremental,
-            )
-        self.backend_, self.n_threads_ = choice.name, choice.n_threads
+        hint = "" if self.batch_norm else " or use batch_norm=True"
+        result = train(
+            X,
+            codes,
+            sample_weight,
+            network=net,
+            adam=adam,
+            progress=progress,
+            plan=plan,
+            config=config,
+            n_classes=len(self.classes_),
+            backend=self.backend,
+            device=self.device,
+            n_threads=self.n_threads,
+            validate=validate,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            n_epochs=1 if incremental else self.max_iter,
+            stop_early=not incremental,
+            verbose=self.verbose,
+            divergence_hint="Lower learning_rate_init, scale the features (e.g. with "
+            f"StandardScaler){hint}.",
+        )
+        self.backend_, self.n_threads_ = result.engine, result.n_threads
         self.n_members_, self.batch_size_ = spec.n_members, plan.batch_size
-        if not all(np.isfinite(a).all() for a in net.trainable()):
-            raise ValueError(
-                "Training diverged: the weights became non-finite. Lower "
-                "learning_rate_init or scale the features."
-            )
-        self._set_network(net)
+        self._set_network(result.network)
         # Builtins and arrays only, so that skops loads the model without
         # trusting a private type.
+        adam = result.adam
         self._adam = {"step": adam.step, "exp_avg": adam.exp_avg, "exp_avg_sq": adam.exp_avg_sq}
         self._set_progress(progress)
-        if not incremental and not converged:
+        if not incremental and not result.converged:
             warnings.warn(
                 f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
@@ -572,37 +506,6 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         self.validation_recall_per_class_ = progress.validation_recall_per_class
         self.best_validation_score_ = progress.best_validation_score
         self._no_improvement_count = progress.no_improvement_count
-
-    def _out_of_bag_score(self, X, codes, plan):
-        """Early stopping on the rows each member did not train on: ``validate``
-        for the trainer, returning minus the class-balanced cross-entropy of
-        each row's out-of-bag probability (the mean of the members that did not
-        see it) and the out-of-bag recall of each class.
-
-        The members train on balanced subsets, so their probabilities are those
-        of a balanced prior: each class weighs the same in the score. At most
-        ``OOB_ROWS_PER_CLASS`` rows of a class are scored (planned once), so
-        the check costs little beside an epoch on a large table.
-        """
-        rows, mask = plan.out_of_bag(codes, OOB_ROWS_PER_CLASS)
-        if not len(rows):  # every row in every subset: watch the training loss
-            return None
-        Xo, co, counts = X[rows], codes[rows], mask.sum(axis=0)
-        classes = np.unique(co)
-
-        def validate(net):
-            proba = softmax_(forward_folded(fold_network(net, self.bn_eps), Xo, self.activation))
-            proba = proba.reshape(len(mask), len(co), -1)  # one member: (n, classes)
-            p = np.einsum("jn,jnc->nc", mask, proba) / counts[:, None]
-            own = np.maximum(p[np.arange(len(co)), co], np.finfo(p.dtype).tiny)
-            ce = -np.log(own)
-            pred = np.argmax(p, axis=1)
-            recall = np.full(len(self.classes_), np.nan)
-            for k in classes:
-                recall[k] = np.mean(pred[co == k] == k)
-            return -float(np.mean([ce[co == k].mean() for k in classes])), recall
-
-        return validate
 
     def _validation_score(self, net, scorer, X, codes, sample_weight):
         """The early-stopping score of ``net`` and its recall of each class."""

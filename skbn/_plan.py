@@ -213,9 +213,7 @@ class TrainingPlan:
         ]
         order = orders[0] if members == 1 else np.stack(orders)
         rng = _stream(self.seed, _DROPOUT, epoch) if self.dropout > 0 else None
-        return EpochPlan(
-            order, bounds, rng, self.n_members, self.lr_factors(epoch, len(bounds))
-        )
+        return EpochPlan(order, bounds, rng, self.n_members, self.lr_factors(epoch, len(bounds)))
 
     def member_subsets(self, codes):
         """Every member's :meth:`member_subset`, drawn on the first call for

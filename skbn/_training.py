@@ -1,18 +1,41 @@
-"""The epoch loop and its stopping rules.
+"""One fit's orchestration, the epoch loop and its stopping rules.
 
-The estimator validates its input and stores the fitted state; a
-:class:`Trainer` runs planned epochs on an engine, keeps the bookkeeping
-scikit-learn's MLPs expose (``loss_curve_``, ``validation_scores_`` ...) in a
-:class:`Progress`, and decides when to stop. Nothing here knows about the
-member axis of an ensemble: the plan, the network and the engines carry it.
+The estimators validate their input and store the fitted state; this layer
+does the rest of a fit: :func:`train` picks the engine and its threads for the
+plan's work and runs a :class:`Trainer`, which runs planned epochs, keeps the
+bookkeeping scikit-learn's MLPs expose (``loss_curve_``,
+``validation_scores_`` ...) in a :class:`Progress`, and decides when to stop;
+:func:`out_of_bag_validator` is the stopping rule's check for members on
+their own subsets. Nothing here knows about estimators, and the member axis
+of an ensemble lives in the plan, the network and the engines.
 """
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
-__all__ = ["Progress", "Trainer"]
+from sklearn.model_selection import train_test_split
+from sklearn.utils import compute_class_weight
+
+from ._network import fold_network, forward_folded, softmax_
+from ._plan import SUBSET_MEMBERS, subset_counts
+from .engines import select_engine, step_macs
+
+__all__ = [
+    "FitResult",
+    "Progress",
+    "Trainer",
+    "out_of_bag_validator",
+    "row_weights",
+    "train",
+    "validation_split",
+]
+
+# Out-of-bag early stopping scores at most this many rows of each class.
+OOB_ROWS_PER_CLASS = 1000
 
 
 @dataclass
@@ -121,3 +144,167 @@ class Trainer:
     def _result(self, best_net, converged):
         net, adam = self.engine.export(final=True)
         return (net if best_net is None else best_net), adam, converged
+
+
+@dataclass
+class FitResult:
+    """What :func:`train` hands back: the trained arrays, whether a stopping
+    rule ended the run, and the engine and threads that did the work."""
+
+    network: object
+    adam: object
+    converged: bool
+    engine: str
+    n_threads: int | None
+
+
+def train(
+    X,
+    codes,
+    sample_weight,
+    *,
+    network,
+    adam,
+    progress,
+    plan,
+    config,
+    n_classes,
+    backend,
+    device,
+    n_threads,
+    validate,
+    tol,
+    n_iter_no_change,
+    n_epochs,
+    stop_early,
+    verbose,
+    divergence_hint,
+):
+    """Train ``network`` (in place where the engine can) over ``plan``'s epochs.
+
+    The engine and its CPU threads are chosen for the work of one step of
+    ``plan`` (:func:`skbn.engines.select_engine`) and the thread setting is
+    undone afterwards. ``progress`` is updated in place.
+    """
+    layer_sizes = [X.shape[1], *(c.shape[-1] for c in network.coefs)]
+    density = X.nnz / max(1, X.shape[0] * X.shape[1]) if sparse.issparse(X) else 1.0
+    choice = select_engine(
+        backend,
+        device,
+        step_macs(layer_sizes, plan.batch_size, network.n_members, density),
+        n_threads,
+    )
+    with choice.threads():
+        trainer = Trainer(
+            choice.factory(config, network, adam, X, codes, sample_weight, n_classes),
+            plan,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            validate=validate,
+            verbose=verbose,
+            divergence_hint=divergence_hint,
+        )
+        net, adam, converged = trainer.run(codes, progress, n_epochs, stop_early)
+    if not all(np.isfinite(a).all() for a in net.trainable()):
+        raise ValueError(
+            "Training diverged: the weights became non-finite. Lower "
+            "learning_rate_init or scale the features."
+        )
+    return FitResult(net, adam, converged, choice.name, choice.n_threads)
+
+
+def out_of_bag_validator(X, codes, plan, activation, bn_eps, n_classes):
+    """Early stopping on the rows each member did not train on: ``validate``
+    for the trainer, returning minus the class-balanced cross-entropy of each
+    row's out-of-bag probability (the mean of the members that did not see it)
+    and the out-of-bag recall of each class; None when no row is out of every
+    bag (a warning says the training loss is watched instead).
+
+    The members train on balanced subsets, so their probabilities are those of
+    a balanced prior: each class weighs the same in the score. At most
+    ``OOB_ROWS_PER_CLASS`` rows of a class are scored (planned once), so the
+    check costs little beside an epoch on a large table.
+    """
+    rows, mask = plan.out_of_bag(codes, OOB_ROWS_PER_CLASS)
+    if not len(rows):
+        warnings.warn(
+            "early_stopping found no out-of-bag rows (every row is in every "
+            "member's subset): training stops on the training loss instead. "
+            "More members or replacement=True leave rows out of the bag."
+        )
+        return None
+    Xo, co, counts = X[rows], codes[rows], mask.sum(axis=0)
+    classes = np.unique(co)
+
+    def validate(net):
+        proba = softmax_(forward_folded(fold_network(net, bn_eps), Xo, activation))
+        proba = proba.reshape(len(mask), len(co), -1)  # one member: (n, classes)
+        p = np.einsum("jn,jnc->nc", mask, proba) / counts[:, None]
+        own = np.maximum(p[np.arange(len(co)), co], np.finfo(p.dtype).tiny)
+        ce = -np.log(own)
+        pred = np.argmax(p, axis=1)
+        recall = np.full(n_classes, np.nan)
+        for k in classes:
+            recall[k] = np.mean(pred[co == k] == k)
+        return -float(np.mean([ce[co == k].mean() for k in classes])), recall
+
+    return validate
+
+
+def class_weights(classes, y, codes, class_weight):
+    """Weight of each class, as an array aligned with ``classes``, or None."""
+    cw = class_weight
+    if cw is None:
+        return None
+    if callable(cw):
+        cw = cw(y)
+        if not isinstance(cw, dict):
+            raise TypeError(
+                f"class_weight={class_weight!r} returned {type(cw).__name__}; "
+                "a callable class_weight must return a dict of class -> weight."
+            )
+    elif cw == "balanced":
+        # Over the classes present, as compute_class_weight requires them.
+        present = np.unique(codes)
+        weights = np.ones(len(classes))
+        weights[present] = compute_class_weight("balanced", classes=present, y=codes)
+        return weights
+    known = set(classes.tolist())
+    unknown = [label for label in cw if label not in known]
+    if unknown:
+        raise ValueError(
+            f"class_weight has labels {unknown} that are not classes of y "
+            f"(classes: {classes.tolist()})."
+        )
+    return np.array([cw.get(label, 1.0) for label in classes.tolist()])
+
+
+def row_weights(classes, y, codes, sample_weight, dtype, spec):
+    """Each row's loss weight: class weight times sample weight, and for subset
+    members drawn with ``sampling_strategy < 1`` the weight that gives each class
+    the same total in a member's loss; None when all are one."""
+    cw = class_weights(classes, y, codes, spec.class_weight)
+    if spec.member_batches in SUBSET_MEMBERS and spec.sampling_strategy < 1:
+        counts = subset_counts(codes, spec.sampling_strategy)
+        present = counts > 0
+        balance = np.ones(len(classes))
+        balance[present] = counts[present].sum() / (present.sum() * counts[present])
+        cw = balance if cw is None else cw * balance
+    if cw is None:
+        return sample_weight
+    if not np.all(np.isfinite(cw)) or np.any(cw < 0):
+        raise ValueError(f"class weights must be finite and non-negative, got {cw}.")
+    cw = cw.astype(dtype)[codes]
+    return cw if sample_weight is None else cw * sample_weight
+
+
+def validation_split(X, codes, sample_weight, fraction, seed):
+    """The early-stopping split, stratified, planned from the fit's seed:
+    ``(X_train, X_val, codes_train, codes_val, weights_train, weights_val)``."""
+    arrays = [X, codes] + ([] if sample_weight is None else [sample_weight])
+    split = train_test_split(
+        *arrays, test_size=fraction, stratify=codes, random_state=np.random.RandomState(seed)
+    )
+    X_tr, X_val, y_tr, y_val = split[:4]
+    sw_tr, sw_val = split[4:] if sample_weight is not None else (None, None)
+    return X_tr, X_val, y_tr, y_val, sw_tr, sw_val

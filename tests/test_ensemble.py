@@ -170,12 +170,15 @@ def test_pickle_and_predict_without_torch(tmp_path):
     path = tmp_path / "model.pkl"
     path.write_bytes(pickle.dumps(model))
     np.save(tmp_path / "X.npy", X)
-    code = BLOCK_TORCH + f"""
+    code = (
+        BLOCK_TORCH
+        + f"""
 import pickle, numpy as np
 model = pickle.loads(open({str(path)!r}, "rb").read())
 np.save({str(tmp_path / "p.npy")!r}, model.predict_member_proba(np.load({str(tmp_path / "X.npy")!r})))
 assert "torch" not in sys.modules
 """
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
     assert_array_equal(np.load(tmp_path / "p.npy"), model.predict_member_proba(X))
 
@@ -336,7 +339,12 @@ def test_out_of_bag_estimates(replacement):
     decision = model.oob_decision_function_
     assert decision.shape == (150, 2)
     plan = TrainingPlan(
-        model._seed, 1, False, False, 0.0, n_members=8,
+        model._seed,
+        1,
+        False,
+        False,
+        0.0,
+        n_members=8,
         member_batches="bootstrap" if replacement else "undersampled",
     )
     subsets = plan.member_subsets(y_imb)

@@ -167,7 +167,9 @@ def _torch_threads():
 
 def _blas_threads():
     """Threads NumPy's BLAS may use, limited likewise."""
-    current = [lib.num_threads for lib in _blas_controller().select(user_api="blas").lib_controllers]
+    current = [
+        lib.num_threads for lib in _blas_controller().select(user_api="blas").lib_controllers
+    ]
     return _cap(min(current, default=1), _process_cores(), _env_threads())
 
 
