@@ -8,7 +8,8 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._classifier import AUTO_SUBSET_BATCH, _BNMLPBase, _Spec
-from ._plan import TrainingPlan, subset_rows
+from ._plan import subset_rows
+from ._training import out_of_bag_mean
 
 __all__ = ["BalancedBNMLPClassifier"]
 
@@ -341,33 +342,18 @@ class BalancedBNMLPClassifier(_BNMLPBase):
             validation_fraction=None,  # the out-of-bag rows
         )
 
-    def _after_fit(self, X, codes, spec, incremental):
+    def _after_fit(self, X, codes, plan, incremental):
         for name in ("oob_score_", "oob_decision_function_"):
             self.__dict__.pop(name, None)
         if not self.oob_score or incremental:
             return
-        plan = TrainingPlan(
-            seed=self._seed,
-            batch_size=1,
-            shuffle=False,
-            merge_singleton=False,
-            dropout=0.0,
-            n_members=spec.n_members,
-            member_batches=spec.member_batches,
-            sampling_strategy=spec.sampling_strategy,
-        )
-        proba = self.predict_member_proba(X)  # (members, rows, classes)
-        out_of_bag = np.ones(proba.shape[:2], dtype=bool)
-        for j, rows in enumerate(plan.member_subsets(codes)):
-            out_of_bag[j, rows] = False
-        counts = out_of_bag.sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            decision = np.einsum("jn,jnc->nc", out_of_bag, proba) / counts[:, None]
+        # The fit's own plan: the subsets the members trained on, not drawn again.
+        decision = out_of_bag_mean(plan.out_of_bag_mask(codes), self.predict_member_proba(X))
         self.oob_decision_function_ = decision
-        scored = counts > 0
+        scored = ~np.isnan(decision[:, 0])
         if not scored.all():
             warnings.warn(
-                f"{int((~scored).sum())} of {len(counts)} rows are in every member's "
+                f"{int((~scored).sum())} of {len(codes)} rows are in every member's "
                 "subset and have no out-of-bag prediction (NaN in "
                 "oob_decision_function_); oob_score_ is computed without them. More "
                 "members, or replacement=True, leave fewer such rows.",

@@ -94,7 +94,6 @@ class _Spec:
     # each member's classes back to a balanced prior.
     sampling_strategy: float = 1.0
     class_weight: object = None
-    logit_adjustment: float = 0.0
     early_stopping: bool = False
     # None: early stopping watches the out-of-bag rows of subset members
     # instead of a validation split.
@@ -111,6 +110,10 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
 
     def _spec(self):
         raise NotImplementedError
+
+    def _logit_adjustment(self):
+        """The ``tau`` of the post-hoc logit adjustment; read at every predict."""
+        return 0.0
 
     # ------------------------------------------------------------------ fit
 
@@ -227,7 +230,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
         self._update_class_prior(codes, sample_weight, reset=not incremental or first_call)
-        sample_weight = self._effective_weights(sample_weight, y, codes, X.dtype, spec)
+        sample_weight = row_weights(self.classes_, y, codes, sample_weight, X.dtype, spec)
         early_stopping = spec.early_stopping and not incremental
         split = early_stopping and spec.validation_fraction is not None
         scorer = self._validation_scorer(spec.scoring) if split else None
@@ -238,10 +241,10 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         else:
             self._check_architecture(hidden, spec.n_members)
         if split:
-            X, X_val, codes, y_val, sample_weight, sw_val = self._validation_split(
-                X, codes, sample_weight, spec.validation_fraction
+            X, X_val, codes, y_val, sample_weight, sw_val = validation_split(
+                X, codes, sample_weight, spec.validation_fraction, self._seed
             )
-        self._train(
+        plan = self._train(
             X,
             codes,
             sample_weight,
@@ -254,10 +257,11 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             spec,
             out_of_bag=early_stopping and not split,
         )
-        self._after_fit(X, codes, spec, incremental)
+        self._after_fit(X, codes, plan, incremental)
 
-    def _after_fit(self, X, codes, spec, incremental):
-        """What a subclass computes from the trained model and its training data."""
+    def _after_fit(self, X, codes, plan, incremental):
+        """What a subclass computes from the trained model, its training data
+        and the fit's plan."""
 
     def _check_remedies(self):
         """Refuse parameters that would correct the class imbalance twice."""
@@ -307,9 +311,6 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             )
         return np.searchsorted(self.classes_, y)
 
-    def _effective_weights(self, sample_weight, y, codes, dtype, spec):
-        return row_weights(self.classes_, y, codes, sample_weight, dtype, spec)
-
     def _update_class_prior(self, codes, sample_weight, reset):
         counts = np.bincount(codes, weights=sample_weight, minlength=len(self.classes_))
         if not reset:
@@ -351,9 +352,6 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
                 best_validation_score=-np.inf if early_stopping else None,
             )
         )
-
-    def _validation_split(self, X, codes, sample_weight, validation_fraction):
-        return validation_split(X, codes, sample_weight, validation_fraction, self._seed)
 
     def _batch_size(self, codes, spec):
         """Rows per batch: ``spec.batch_size``, or what it computes from the codes."""
@@ -484,6 +482,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
                 "and the optimization hasn't converged yet.",
                 ConvergenceWarning,
             )
+        return plan
 
     def _progress(self):
         """The fitted bookkeeping as a :class:`Progress` the trainer may update."""
@@ -602,7 +601,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
 
     def _adjust(self, logits):
         """Subtract ``logit_adjustment * log(class_prior_)`` (Menon et al., 2021)."""
-        tau = self._spec().logit_adjustment
+        tau = self._logit_adjustment()
         if not tau:
             return logits
         prior = self.class_prior_
@@ -1213,11 +1212,13 @@ class BNMLPClassifier(_BNMLPBase):
             batch_size=batch_size,
             batch_sampler=self.batch_sampler,
             class_weight=self.class_weight,
-            logit_adjustment=self.logit_adjustment,
             early_stopping=self.early_stopping,
             validation_fraction=self.validation_fraction,
             scoring=self.scoring,
         )
+
+    def _logit_adjustment(self):
+        return self.logit_adjustment
 
     def _check_remedies(self):
         if self.ensemble_size == "auto":

@@ -222,13 +222,17 @@ class TrainingPlan:
             self._subsets = (codes, [self.member_subset(codes, j) for j in range(self.n_members)])
         return self._subsets[1]
 
-    def out_of_bag(self, codes, max_per_class):
-        """The rows some member did not train on, at most ``max_per_class`` of
-        each class (a planned draw), and which members did not: ``(rows, mask)``
-        with ``mask[j, i]`` true when member ``j``'s subset lacks ``rows[i]``."""
+    def out_of_bag_mask(self, codes):
+        """``mask[j, i]``: member ``j``'s subset lacks row ``i``."""
         mask = np.ones((self.n_members, len(codes)), dtype=bool)
         for j, rows in enumerate(self.member_subsets(codes)):
             mask[j, rows] = False
+        return mask
+
+    def out_of_bag(self, codes, max_per_class):
+        """The rows some member did not train on, at most ``max_per_class`` of
+        each class (a planned draw), and their columns of :meth:`out_of_bag_mask`."""
+        mask = self.out_of_bag_mask(codes)
         candidates = np.flatnonzero(mask.any(axis=0))
         rng = _stream(self.seed, _OUT_OF_BAG)
         kept = []

@@ -28,6 +28,7 @@ __all__ = [
     "FitResult",
     "Progress",
     "Trainer",
+    "out_of_bag_mean",
     "out_of_bag_validator",
     "row_weights",
     "train",
@@ -233,13 +234,12 @@ def out_of_bag_validator(X, codes, plan, activation, bn_eps, n_classes):
             "More members or replacement=True leave rows out of the bag."
         )
         return None
-    Xo, co, counts = X[rows], codes[rows], mask.sum(axis=0)
+    Xo, co = X[rows], codes[rows]
     classes = np.unique(co)
 
     def validate(net):
         proba = softmax_(forward_folded(fold_network(net, bn_eps), Xo, activation))
-        proba = proba.reshape(len(mask), len(co), -1)  # one member: (n, classes)
-        p = np.einsum("jn,jnc->nc", mask, proba) / counts[:, None]
+        p = out_of_bag_mean(mask, proba.reshape(len(mask), len(co), -1))
         own = np.maximum(p[np.arange(len(co)), co], np.finfo(p.dtype).tiny)
         ce = -np.log(own)
         pred = np.argmax(p, axis=1)
@@ -249,6 +249,14 @@ def out_of_bag_validator(X, codes, plan, activation, bn_eps, n_classes):
         return -float(np.mean([ce[co == k].mean() for k in classes])), recall
 
     return validate
+
+
+def out_of_bag_mean(mask, member_proba):
+    """Each row's mean probability over the members whose ``mask`` is true for
+    it, ``(rows, classes)`` from ``(members, rows, classes)``; NaN for a row no
+    member left out."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.einsum("jn,jnc->nc", mask, member_proba) / mask.sum(axis=0)[:, None]
 
 
 def class_weights(classes, y, codes, class_weight):

@@ -89,7 +89,7 @@ def convert_bnmlp_classifier(scope, operator, container):
             onnx_proto.TensorProto.INT64,
         )
         proba = _node(scope, container, "Reshape", [mean, shape])
-    if model._spec().logit_adjustment:
+    if model._logit_adjustment():
         # softmax(log p - tau log prior) = p * prior^-tau, renormalised; the
         # factor is the one predict_proba applies (via _adjust on zero logits).
         factor = np.exp(model._adjust(np.zeros((1, len(model.classes_)))))

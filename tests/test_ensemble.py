@@ -17,6 +17,7 @@ from sklearn.metrics import balanced_accuracy_score
 
 from skbn import BalancedBNMLPClassifier, BNMLPClassifier
 from skbn._plan import TrainingPlan, subset_counts, subset_rows
+from skbn._training import row_weights
 
 X, y = make_classification(
     n_samples=150, n_features=6, n_informative=4, n_classes=3, random_state=0
@@ -413,7 +414,7 @@ def test_sampling_strategy_weights_each_members_classes_back_to_balance():
     kw = dict(hidden_layer_sizes=(8,), n_members=3, max_iter=2, random_state=0)
     model = BalancedBNMLPClassifier(sampling_strategy=0.5, **kw).fit(X, y_imb)
     codes = y_imb
-    weights = model._effective_weights(None, y_imb, codes, np.float64, model._spec())
+    weights = row_weights(model.classes_, y_imb, codes, None, np.float64, model._spec())
     counts = subset_counts(codes, 0.5)  # 60 + 30 rows a member
     assert counts.tolist() == [60, 30]
     # Each class's rows of a member carry half of the member's total weight.
