@@ -91,8 +91,14 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         smallest class's count of rows, and small batches give it enough
         steps per epoch. The value used is ``batch_size_`` after fit.
 
-    learning_rate_init : float > 0, default=1e-3
-        Adam's step size.
+    learning_rate_init : float > 0, default=0.03
+        Adam's step size. Thirty times scikit-learn's ``1e-3``: a member's
+        subset is small (a few batches an epoch) and BN keeps large steps
+        stable, so at ``1e-3`` the members are still learning when
+        ``max_iter`` ends. At ``0.03`` the training loss settles within the
+        epoch budget on every set of both development panels, and balanced
+        accuracy on the medium-size panel rises from 0.813 to 0.864 (the
+        benchmarks' report).
 
     lr_schedule : {'constant', 'cosine'}, default='constant'
         Learning-rate schedule over ``max_iter`` epochs.
@@ -278,7 +284,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         alpha=1e-4,
         weight_decay=0.0,
         batch_size="auto",
-        learning_rate_init=1e-3,
+        learning_rate_init=0.03,
         lr_schedule="constant",
         max_iter=200,
         shuffle=True,

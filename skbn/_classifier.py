@@ -1234,8 +1234,8 @@ class BNMLPClassifier(_BNMLPBase):
                 "BNMLPClassifier and will be removed in 0.3; use "
                 f"BalancedBNMLPClassifier(replacement={self.member_batches == 'bootstrap'}), "
                 "whose defaults are the recommended setting (24 members, batches of "
-                "64). Here it trains ensemble_size members with batch_size rows per "
-                "batch, as given.",
+                "64, learning_rate_init=0.03). Here it trains ensemble_size members "
+                "with batch_size rows per batch, as given.",
                 FutureWarning,
             )
         remedies = {
