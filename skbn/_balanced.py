@@ -147,6 +147,22 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         callable ``metric(y_true, y_pred)`` is used instead. See
         ``oob_score_`` and ``oob_decision_function_``.
 
+    prior : None, 'balanced', 'frequencies', dict or array-like of shape (n_classes,), default=None
+        The class prior that :meth:`predict_proba` assumes: the class
+        frequencies of the world its probabilities describe; :meth:`predict`
+        is their argmax. None: the prior the model trained under,
+        ``trained_prior_`` (equal classes: the members train on balanced subsets). ``'balanced'``: equal classes, whose
+        argmax is the decision that maximises balanced accuracy.
+        ``'frequencies'``: the training data's class frequencies
+        (``class_prior_``), for probabilities that are risks under them. A
+        dict ``{class: frequency}`` or an array in the order of ``classes_``:
+        the frequencies expected where the model is used. The probabilities
+        move from ``trained_prior_`` to it exactly, as ``p * prior /
+        trained_prior_`` renormalised (Saerens et al. 2002; the maths per
+        remedy is in the conventions page of the user guide). It is read at
+        every predict: ``set_params(prior=...)`` needs no refit, and ONNX
+        export follows it.
+
     beta_1, beta_2 : float in [0, 1), default=0.9, 0.999
         Adam's decay rates.
 
@@ -221,6 +237,12 @@ class BalancedBNMLPClassifier(_BNMLPBase):
     class_prior_ : ndarray of shape (n_classes,)
         Share of each class in the training labels.
 
+    trained_prior_ : ndarray of shape (n_classes,)
+        The class prior the loss trained under, which the probabilities
+        assume with ``prior=None``: each class's share of the rows the
+        batches drew times the mean loss weight of its rows (equal shares for balanced members, also with ``sampling_strategy < 1``, whose loss weights restore them).
+        Accumulated over :meth:`partial_fit` calls.
+
     See Also
     --------
     BNMLPClassifier : One network (or an ensemble on shared batches) with its
@@ -247,6 +269,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         "n_members": [Interval(Integral, 1, None, closed="left")],
         "replacement": ["boolean"],
         "sampling_strategy": [Interval(Real, 0, 1, closed="right")],
+        "prior": [None, StrOptions({"balanced", "frequencies"}), dict, "array-like"],
         "batch_norm": ["boolean"],
         "bn_momentum": [Interval(Real, 0, 1, closed="both")],
         "bn_eps": [Interval(Real, 0, None, closed="neither")],
@@ -300,6 +323,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         warm_start=False,
         early_stopping=False,
         oob_score=False,
+        prior=None,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
@@ -331,6 +355,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         self.warm_start = warm_start
         self.early_stopping = early_stopping
         self.oob_score = oob_score
+        self.prior = prior
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon

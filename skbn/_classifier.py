@@ -31,7 +31,14 @@ from ._network import (
 )
 from ._plan import SUBSET_MEMBERS, TrainingPlan, init_network, subset_rows
 from ._sparse import sorted_csr
-from ._training import Progress, out_of_bag_validator, row_weights, train, validation_split
+from ._training import (
+    Progress,
+    out_of_bag_validator,
+    row_weights,
+    train,
+    trained_prior_mass,
+    validation_split,
+)
 from .engines import AdamState, TrainingConfig
 
 __all__ = ["BNMLPClassifier"]
@@ -99,6 +106,12 @@ class _Spec:
     # instead of a validation split.
     validation_fraction: float | None = 0.1
     scoring: object = "loss"
+
+
+def _seen(prior):
+    """A prior with a declared class never seen in training counted as the
+    rarest seen one, so that its logarithm is finite."""
+    return np.where(prior > 0, prior, prior[prior > 0].min())
 
 
 class _BNMLPBase(ClassifierMixin, BaseEstimator):
@@ -229,8 +242,11 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
-        self._update_class_prior(codes, sample_weight, reset=not incremental or first_call)
+        reset = not incremental or first_call
+        self._update_class_prior(codes, sample_weight, reset=reset)
         sample_weight = row_weights(self.classes_, y, codes, sample_weight, X.dtype, spec)
+        self._update_trained_prior(codes, sample_weight, spec, reset=reset)
+        self._prior_offset()  # a bad `prior` fails before training, not at predict
         early_stopping = spec.early_stopping and not incremental
         split = early_stopping and spec.validation_fraction is not None
         scorer = self._validation_scorer(spec.scoring) if split else None
@@ -317,6 +333,15 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             counts = counts + self._class_totals
         self._class_totals = counts
         self.class_prior_ = counts / counts.sum()
+
+    def _update_trained_prior(self, codes, weights, spec, reset):
+        mass = trained_prior_mass(codes, weights, spec, len(self.classes_))
+        # Each partial_fit call counts by its rows, as class_prior_ does.
+        mass = mass / mass.sum() * len(codes)
+        if not reset:
+            mass = mass + self._trained_mass
+        self._trained_mass = mass
+        self.trained_prior_ = mass / mass.sum()
 
     def _validation_scorer(self, scoring):
         if scoring == "loss":
@@ -600,14 +625,62 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         return state
 
     def _adjust(self, logits):
-        """Subtract ``logit_adjustment * log(class_prior_)`` (Menon et al., 2021)."""
+        """The logits under the prior the probabilities are asked for (``prior``,
+        or ``logit_adjustment``): a per-class offset, read at every predict."""
+        offset = self._prior_offset()
+        return logits if offset is None else logits + offset.astype(logits.dtype)
+
+    def _prior_offset(self):
+        """``log(prior) - log(trained_prior_)`` per class (Saerens et al. 2002);
+        ``-tau * log(class_prior_)`` for ``logit_adjustment=tau``; None for the
+        probabilities as trained."""
         tau = self._logit_adjustment()
-        if not tau:
-            return logits
-        prior = self.class_prior_
-        # A declared class never seen in training counts as the rarest seen one.
-        prior = np.where(prior > 0, prior, prior[prior > 0].min())
-        return logits - (tau * np.log(prior)).astype(logits.dtype)
+        if self.prior is None:
+            return None if not tau else -tau * np.log(_seen(self.class_prior_))
+        if tau:
+            raise ValueError(
+                f"prior={self.prior!r} and logit_adjustment={tau!r} both set the prior "
+                "of the probabilities; use prior alone (logit_adjustment=1 is "
+                "prior='balanced' for a model trained without a remedy)."
+            )
+        return np.log(self._target_prior()) - np.log(_seen(self.trained_prior_))
+
+    def _target_prior(self):
+        n = len(self.classes_)
+        prior = self.prior
+        if isinstance(prior, str):
+            if prior == "balanced":
+                return np.full(n, 1.0 / n)
+            if prior == "frequencies":
+                return _seen(self.class_prior_)
+            raise ValueError(
+                f"prior={prior!r} is not one of None, 'balanced', 'frequencies', a "
+                "dict of class -> frequency or an array of one frequency per class."
+            )
+        if isinstance(prior, dict):
+            known = self.classes_.tolist()
+            unknown = [c for c in prior if c not in known]
+            missing = [c for c in known if c not in prior]
+            if unknown or missing:
+                problems = [f"names classes {unknown} the model does not know"] if unknown else []
+                problems += [f"lacks classes {missing}"] if missing else []
+                raise ValueError(
+                    f"prior {' and '.join(problems)}: give one frequency for each of "
+                    f"classes_ = {known}."
+                )
+            prior = [prior[c] for c in known]
+        prior = np.asarray(prior, dtype=np.float64)
+        if prior.shape != (n,):
+            raise ValueError(
+                f"prior has shape {prior.shape}; give one frequency for each of the "
+                f"{n} classes, in the order of classes_ = {self.classes_.tolist()}."
+            )
+        if not np.all(np.isfinite(prior)) or np.any(prior <= 0):
+            raise ValueError(
+                f"prior must hold positive, finite frequencies, got {prior.tolist()}; "
+                "a class the model should never predict needs a cost, not a prior of 0."
+            )
+        return prior / prior.sum()
 
     def predict(self, X):
         """Predict the class of each row of ``X``.
@@ -893,7 +966,25 @@ class BNMLPClassifier(_BNMLPBase):
         be changed with ``set_params`` after fitting. It corrects the same
         bias as class weights and balanced batches: combining it with
         either is an error, as is combining those two (each would correct
-        the imbalance the other already corrected).
+        the imbalance the other already corrected). ``prior`` says the same
+        exactly, whatever the remedy: ``logit_adjustment=1`` without a remedy
+        is ``prior='balanced'``; setting both is an error.
+
+    prior : None, 'balanced', 'frequencies', dict or array-like of shape (n_classes,), default=None
+        The class prior that :meth:`predict_proba` assumes: the class
+        frequencies of the world its probabilities describe; :meth:`predict`
+        is their argmax. None: the prior the model trained under,
+        ``trained_prior_`` (the training data's frequencies without a remedy; equal classes with ``class_weight='balanced'`` or balanced batches). ``'balanced'``: equal classes, whose
+        argmax is the decision that maximises balanced accuracy.
+        ``'frequencies'``: the training data's class frequencies
+        (``class_prior_``), for probabilities that are risks under them. A
+        dict ``{class: frequency}`` or an array in the order of ``classes_``:
+        the frequencies expected where the model is used. The probabilities
+        move from ``trained_prior_`` to it exactly, as ``p * prior /
+        trained_prior_`` renormalised (Saerens et al. 2002; the maths per
+        remedy is in the conventions page of the user guide). It is read at
+        every predict: ``set_params(prior=...)`` needs no refit, and ONNX
+        export follows it.
 
     validation_fraction : float in (0, 1), default=0.1
         Share of the training data held out for early stopping.
@@ -1033,6 +1124,12 @@ class BNMLPClassifier(_BNMLPBase):
         ``sample_weight`` (not by ``class_weight``), as used by
         ``logit_adjustment``; accumulated over :meth:`partial_fit` calls.
 
+    trained_prior_ : ndarray of shape (n_classes,)
+        The class prior the loss trained under, which the probabilities
+        assume with ``prior=None``: each class's share of the rows the
+        batches drew times the mean loss weight of its rows (the training data's frequencies without a remedy; ``w * n`` normalised with class weights ``w``; equal with ``class_weight='balanced'`` or balanced batches).
+        Accumulated over :meth:`partial_fit` calls.
+
     validation_scores_ : list of float or None
         Validation score (see ``scoring``) of each epoch with
         ``early_stopping``, else None.
@@ -1112,6 +1209,7 @@ class BNMLPClassifier(_BNMLPBase):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "scoring": [str, callable],
         "logit_adjustment": [Interval(Real, 0, None, closed="left")],
+        "prior": [None, StrOptions({"balanced", "frequencies"}), dict, "array-like"],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
@@ -1151,6 +1249,7 @@ class BNMLPClassifier(_BNMLPBase):
         validation_fraction=0.1,
         scoring="loss",
         logit_adjustment=0.0,
+        prior=None,
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
@@ -1185,6 +1284,7 @@ class BNMLPClassifier(_BNMLPBase):
         self.validation_fraction = validation_fraction
         self.scoring = scoring
         self.logit_adjustment = logit_adjustment
+        self.prior = prior
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon

@@ -306,6 +306,31 @@ def row_weights(classes, y, codes, sample_weight, dtype, spec):
     return cw if sample_weight is None else cw * sample_weight
 
 
+def trained_prior_mass(codes, weights, spec, n_classes):
+    """Each class's share of the loss a fit trains on: the class prior that the
+    network's probabilities assume, before normalisation.
+
+    A class's share is the rows of it the batches draw (all of them, the same
+    number per class for balanced batches, a member's subset count for subset
+    members) times the mean loss weight of its rows (class weight times sample
+    weight). Class weights ``w`` on all rows give ``w * n``; balanced batches
+    or balanced members give equal shares; members drawn with
+    ``sampling_strategy < 1`` are weighted back to equal shares.
+    """
+    counts = np.bincount(codes, minlength=n_classes).astype(np.float64)
+    totals = counts if weights is None else np.bincount(codes, weights, n_classes)
+    if spec.batch_sampler == "balanced":
+        drawn = (counts > 0).astype(np.float64)
+    elif spec.member_batches in SUBSET_MEMBERS:
+        drawn = np.zeros(n_classes)
+        sub = subset_counts(codes, spec.sampling_strategy)
+        drawn[: len(sub)] = sub
+    else:
+        return totals
+    mean_weight = np.divide(totals, counts, out=np.zeros(n_classes), where=counts > 0)
+    return drawn * mean_weight
+
+
 def validation_split(X, codes, sample_weight, fraction, seed):
     """The early-stopping split, stratified, planned from the fit's seed:
     ``(X_train, X_val, codes_train, codes_val, weights_train, weights_val)``."""

@@ -13,7 +13,7 @@ imbalanced data included)::
 The graph is the network skbn predicts with: BN folded into the linear
 layers (one ``MatMul`` and one ``Add`` per layer, batched over the members
 of an ensemble), a softmax, the members' mean probability and, with
-``logit_adjustment``, the prior correction. Its outputs are those of
+``prior`` or ``logit_adjustment``, the prior correction (as set at export). Its outputs are those of
 skl2onnx's classifiers: ``label`` and ``probabilities`` (a ZipMap of the
 probabilities unless ``zipmap=False``). Needs the ``onnx`` extra
 (``pip install skbn[onnx]``: skl2onnx, onnxruntime).
@@ -60,7 +60,7 @@ def _reduce(scope, container, op_type, x, axis):
 
 def convert_bnmlp_classifier(scope, operator, container):
     """skl2onnx converter: the folded network, its softmax, the members' mean
-    and the logit adjustment; outputs label and probabilities."""
+    and the prior correction; outputs label and probabilities."""
     model = operator.raw_operator
     proto_dtype = guess_proto_type(operator.inputs[0].type)
     if proto_dtype != onnx_proto.TensorProto.DOUBLE:
@@ -89,9 +89,9 @@ def convert_bnmlp_classifier(scope, operator, container):
             onnx_proto.TensorProto.INT64,
         )
         proba = _node(scope, container, "Reshape", [mean, shape])
-    if model._logit_adjustment():
-        # softmax(log p - tau log prior) = p * prior^-tau, renormalised; the
-        # factor is the one predict_proba applies (via _adjust on zero logits).
+    if model._prior_offset() is not None:
+        # softmax(log p + offset) = p * exp(offset), renormalised: the prior
+        # (or logit adjustment) predict_proba applies, via _adjust on zero logits.
         factor = np.exp(model._adjust(np.zeros((1, len(model.classes_)))))
         f = _constant(scope, container, "prior_factor", factor.astype(np_dtype), proto_dtype)
         scaled = _node(scope, container, "Mul", [proba, f])

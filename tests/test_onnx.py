@@ -134,3 +134,15 @@ def test_onnx_of_the_recommended_setting_with_its_smooth_clip_scaler():
     sess = ort.InferenceSession(onx.SerializeToString(), providers=["CPUExecutionProvider"])
     (out,) = sess.run(None, {onx.graph.input[0].name: X_test})
     assert_allclose(out, scaler.transform(X_test), atol=1e-5)
+
+
+@pytest.mark.parametrize("prior", ["frequencies", "balanced", [0.2, 0.3, 0.5]])
+def test_onnx_follows_the_prior_set_after_fit(prior):
+    X, y, X_test = _data(3)
+    model = BalancedBNMLPClassifier((8,), n_members=3, max_iter=10, random_state=0)
+    model.fit(X, y)
+    model.set_params(prior=prior)  # no refit: the export reads it, as predict does
+    onx = skl2onnx.to_onnx(model, X[:1], options={"zipmap": False})
+    label, proba = _run(onx, {onx.graph.input[0].name: X_test})
+    assert_allclose(proba, model.predict_proba(X_test), atol=1e-5)
+    assert_array_equal(label, model.predict(X_test))
