@@ -298,6 +298,7 @@ def write_report(out, results, recipes, datasets, config):
     targets = recommended_section(tables, binary, fit_median, names, peers)
     if targets is not None:
         lines += targets
+    lines += calibration_section(frame, names, binary)
     lines += ["## Per data set", ""]
     for metric, label in METRICS.items():
         t = tables[metric].map(_fmt)
@@ -349,6 +350,63 @@ def write_report(out, results, recipes, datasets, config):
 
 
 RECOMMENDED = "skbn recommended"
+
+# Lower is better for each; measured on the test folds, which keep the data's prior.
+CALIBRATION = {"log_loss": "Log loss", "brier": "Brier score", "ece": "ECE"}
+CALIBRATED = "skbn recommended + training prior (prior='frequencies')"
+CALIBRATION_PEERS = (
+    "BalancedRandomForest",
+    "BalancedRandomForest + sigmoid",
+    "BalancedRandomForest + isotonic",
+    "LightGBM balanced",
+    "LightGBM",
+    "LogisticRegression",
+    "sklearn MLP",
+)
+
+
+def calibration_section(frame, names, binary):
+    """Means of the probability metrics over the binary sets for every recipe
+    that has them, and the recommended recipe under the training data's prior
+    against each calibration peer (wins = lower)."""
+    if not set(CALIBRATION) <= set(frame.columns):
+        return []
+    rows = frame.dropna(subset=list(CALIBRATION))
+    have = [n for n in names if n in set(rows.recipe)]
+    if not have:
+        return []
+    tables = {m: per_dataset_means(rows, m, have, binary) for m in CALIBRATION}
+    ba = per_dataset_means(rows, "balanced_accuracy", have, binary)
+    means = pd.DataFrame({label: tables[m].mean(axis=1) for m, label in CALIBRATION.items()})
+    means["Balanced accuracy"] = ba.mean(axis=1)
+    means = means.sort_values("Log loss")
+    lines = [
+        "## Probabilities",
+        "",
+        "Log loss, Brier score and expected calibration error (10 equal-width bins of class "
+        "1's probability) on the test folds, which keep each data set's own class prior; "
+        "lower is better. Means over the binary sets, with balanced accuracy beside them.",
+        "",
+        markdown(means.map(_fmt)),
+        "",
+    ]
+    peers = [p for p in CALIBRATION_PEERS if p in have]
+    if CALIBRATED in have and peers:
+        cells = {label: {} for label in CALIBRATION.values()}
+        for m, label in CALIBRATION.items():
+            for peer in peers:
+                # Lower is better: negated, a win is a lower per-data-set mean.
+                res = pairwise(-tables[m].loc[CALIBRATED], -tables[m].loc[peer])
+                cells[label][peer] = (
+                    f"{res['wins']}/{res['ties']}/{res['losses']} ({_p(res['p'])})"
+                )
+        lines += [
+            f"`{CALIBRATED}` against each peer (wins = lower), Wilcoxon p:",
+            "",
+            markdown(pd.DataFrame(cells).rename_axis("peer"), "peer"),
+            "",
+        ]
+    return lines
 
 
 def recommended_section(tables, binary, fit_median, names, peers):

@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.compose import ColumnTransformer, make_column_selector
-from sklearn.metrics import average_precision_score, balanced_accuracy_score
+from sklearn.metrics import average_precision_score, balanced_accuracy_score, log_loss
 from sklearn.model_selection import RepeatedStratifiedKFold
 from sklearn.preprocessing import OneHotEncoder, StandardScaler, label_binarize
 
@@ -206,6 +206,8 @@ RECOMMENDED = {"batch_norm": True, "balanced": True, "numbers": _smooth_clip}
 ABLATIONS = {
     # The setting before 0.2: scikit-learn's step size, every fit to max_iter.
     "- large steps (step size 1e-3)": {"learning_rate_init": 1e-3},
+    # The same fit; its probabilities moved to the training data's prior.
+    "+ training prior (prior='frequencies')": {"prior": "frequencies"},
     "- smooth clip (standard scaling)": {"numbers": None},
     "- BN": {"batch_norm": False},
     "- ensemble (one bootstrap network)": {"n_members": 1},
@@ -259,19 +261,28 @@ def _brf(y_train, seed):
     )
 
 
-def _lgbm(y_train, seed):
+def _calibrated_brf(y_train, seed, method):
+    """The forest inside CalibratedClassifierCV at its defaults (5-fold,
+    stratified, an ensemble of the five calibrated forests)."""
+    from sklearn.calibration import CalibratedClassifierCV
+
+    forest = _brf(y_train, seed).steps[-1][1]
+    return pipeline(CalibratedClassifierCV(forest, method=method))
+
+
+def _lgbm(y_train, seed, class_weight="balanced"):
     from lightgbm import LGBMClassifier
 
     # n_jobs=1: each fit gets one core, like every other recipe (jobs run side by side).
     return pipeline(
-        LGBMClassifier(class_weight="balanced", random_state=seed, n_jobs=1, verbose=-1)
+        LGBMClassifier(class_weight=class_weight, random_state=seed, n_jobs=1, verbose=-1)
     )
 
 
-def _logreg(y_train, seed):
+def _logreg(y_train, seed, class_weight="balanced"):
     from sklearn.linear_model import LogisticRegression
 
-    return pipeline(LogisticRegression(class_weight="balanced"))
+    return pipeline(LogisticRegression(class_weight=class_weight))
 
 
 def _mlp(y_train, seed, with_smote=False):
@@ -302,9 +313,26 @@ def peer_recipes():
     ]
 
 
+def calibration_peer_recipes():
+    """Peers for the probabilities: the forest calibrated on held-out folds,
+    and models trained without a remedy, whose probabilities keep the data's
+    prior."""
+    return [
+        Recipe(
+            "BalancedRandomForest + sigmoid", "peer", partial(_calibrated_brf, method="sigmoid")
+        ),
+        Recipe(
+            "BalancedRandomForest + isotonic", "peer", partial(_calibrated_brf, method="isotonic")
+        ),
+        Recipe("LightGBM", "peer", partial(_lgbm, class_weight=None)),
+        Recipe("LogisticRegression", "peer", partial(_logreg, class_weight=None)),
+    ]
+
+
 def all_recipes():
     return (
         peer_recipes()
+        + calibration_peer_recipes()
         + recommended_recipes()
         + skbn_recipes()
         + ensemble_recipes()
@@ -329,6 +357,39 @@ def fold_metrics(dataset, y_true, proba, pred):
         "balanced_accuracy": float(balanced_accuracy_score(y_true, pred)),
         "g_mean": float(geometric_mean_score(y_true, pred)),
         "average_precision": float(ap),
+        **calibration_metrics(y_true, proba, dataset.binary),
+    }
+
+
+ECE_BINS = 10
+
+
+def calibration_metrics(y_true, proba, binary):
+    """Log loss, Brier score and expected calibration error of the
+    probabilities on a test fold, which keeps the data's own class prior.
+
+    Brier: the mean squared error of the one-hot labels (for two classes, of
+    class 1's probability). ECE (Naeini et al. 2015): |observed rate - mean
+    probability| over ``ECE_BINS`` equal-width bins, weighted by their rows —
+    of class 1's probability for two classes (the risk a user reads off), of
+    the top class's for more."""
+    onehot = label_binarize(y_true, classes=np.arange(proba.shape[1]))
+    if binary:
+        onehot = np.column_stack([1 - onehot[:, 0], onehot[:, 0]])
+        score, hit = proba[:, 1], y_true == 1
+        brier = np.mean((proba[:, 1] - hit) ** 2)
+    else:
+        score, hit = proba.max(axis=1), proba.argmax(axis=1) == y_true
+        brier = np.mean(np.sum((proba - onehot) ** 2, axis=1))
+    bins = np.minimum((score * ECE_BINS).astype(int), ECE_BINS - 1)
+    ece = sum(
+        abs(hit[bins == k].mean() - score[bins == k].mean()) * np.mean(bins == k)
+        for k in np.unique(bins)
+    )
+    return {
+        "log_loss": float(log_loss(y_true, proba, labels=np.arange(proba.shape[1]))),
+        "brier": float(brier),
+        "ece": float(ece),
     }
 
 
