@@ -3,17 +3,20 @@
 from ._class_weight import effective_number_weights
 from ._balanced import BalancedBNMLPClassifier
 from ._classifier import BNMLPClassifier
+from ._costs import CostMatrixClassifier, minimum_cost_decisions
 from ._display import TrainingCurveDisplay
 from .preprocessing import PiecewiseLinearEncoder, SmoothClipScaler
 
 __all__ = [
     "BNMLPClassifier",
     "BalancedBNMLPClassifier",
+    "CostMatrixClassifier",
     "GaussianNoiseOverSampler",
     "PiecewiseLinearEncoder",
     "SmoothClipScaler",
     "TrainingCurveDisplay",
     "effective_number_weights",
+    "minimum_cost_decisions",
     "__version__",
 ]
 

@@ -147,21 +147,21 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         callable ``metric(y_true, y_pred)`` is used instead. See
         ``oob_score_`` and ``oob_decision_function_``.
 
-    prior : None, 'balanced', 'frequencies', dict or array-like of shape (n_classes,), default=None
+    prior : {None, 'balanced', 'frequencies'}, dict or array-like, default=None
         The class prior that :meth:`predict_proba` assumes: the class
-        frequencies of the world its probabilities describe; :meth:`predict`
-        is their argmax. None: the prior the model trained under,
-        ``trained_prior_`` (equal classes: the members train on balanced subsets). ``'balanced'``: equal classes, whose
-        argmax is the decision that maximises balanced accuracy.
-        ``'frequencies'``: the training data's class frequencies
-        (``class_prior_``), for probabilities that are risks under them. A
-        dict ``{class: frequency}`` or an array in the order of ``classes_``:
-        the frequencies expected where the model is used. The probabilities
-        move from ``trained_prior_`` to it exactly, as ``p * prior /
-        trained_prior_`` renormalised (Saerens et al. 2002; the maths per
-        remedy is in the conventions page of the user guide). It is read at
-        every predict: ``set_params(prior=...)`` needs no refit, and ONNX
-        export follows it.
+        frequencies of the world its probabilities describe; :meth:`predict` is
+        their argmax. None: the prior the model trained under,
+        ``trained_prior_`` (equal classes: the members train on balanced
+        subsets). ``'balanced'``: equal classes, whose argmax is the decision
+        that maximises balanced accuracy. ``'frequencies'``: the training
+        data's class frequencies (``class_prior_``), for probabilities that are
+        risks under them. A dict ``{class: frequency}`` or an array in the
+        order of ``classes_``: the frequencies expected where the model is
+        used. The probabilities move from ``trained_prior_`` to it exactly, as
+        ``p * prior / trained_prior_`` renormalised (Saerens et al. 2002; the
+        maths per remedy is in the conventions page of the user guide). It is
+        read at every predict: ``set_params(prior=...)`` needs no refit, and
+        ONNX export follows it.
 
     beta_1, beta_2 : float in [0, 1), default=0.9, 0.999
         Adam's decay rates.
@@ -238,10 +238,11 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         Share of each class in the training labels.
 
     trained_prior_ : ndarray of shape (n_classes,)
-        The class prior the loss trained under, which the probabilities
-        assume with ``prior=None``: each class's share of the rows the
-        batches drew times the mean loss weight of its rows (equal shares for balanced members, also with ``sampling_strategy < 1``, whose loss weights restore them).
-        Accumulated over :meth:`partial_fit` calls.
+        The class prior the loss trained under, which the probabilities assume
+        with ``prior=None``: each class's share of the rows the batches drew
+        times the mean loss weight of its rows (equal shares for balanced
+        members, also with ``sampling_strategy < 1``, whose loss weights
+        restore them). Accumulated over :meth:`partial_fit` calls.
 
     See Also
     --------

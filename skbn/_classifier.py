@@ -970,19 +970,20 @@ class BNMLPClassifier(_BNMLPBase):
         exactly, whatever the remedy: ``logit_adjustment=1`` without a remedy
         is ``prior='balanced'``; setting both is an error.
 
-    prior : None, 'balanced', 'frequencies', dict or array-like of shape (n_classes,), default=None
+    prior : {None, 'balanced', 'frequencies'}, dict or array-like, default=None
         The class prior that :meth:`predict_proba` assumes: the class
-        frequencies of the world its probabilities describe; :meth:`predict`
-        is their argmax. None: the prior the model trained under,
-        ``trained_prior_`` (the training data's frequencies without a remedy; equal classes with ``class_weight='balanced'`` or balanced batches). ``'balanced'``: equal classes, whose
-        argmax is the decision that maximises balanced accuracy.
-        ``'frequencies'``: the training data's class frequencies
-        (``class_prior_``), for probabilities that are risks under them. A
-        dict ``{class: frequency}`` or an array in the order of ``classes_``:
-        the frequencies expected where the model is used. The probabilities
-        move from ``trained_prior_`` to it exactly, as ``p * prior /
-        trained_prior_`` renormalised (Saerens et al. 2002; the maths per
-        remedy is in the conventions page of the user guide). It is read at
+        frequencies of the world its probabilities describe; :meth:`predict` is
+        their argmax. None: the prior the model trained under,
+        ``trained_prior_`` (the training data's frequencies without a remedy;
+        equal classes with ``class_weight='balanced'`` or balanced batches).
+        ``'balanced'``: equal classes, whose argmax is the decision that
+        maximises balanced accuracy. ``'frequencies'``: the training data's
+        class frequencies (``class_prior_``), for probabilities that are risks
+        under them. A dict ``{class: frequency}`` or an array in the order of
+        ``classes_``: the frequencies expected where the model is used. The
+        probabilities move from ``trained_prior_`` to it exactly, as ``p *
+        prior / trained_prior_`` renormalised (Saerens et al. 2002; the maths
+        per remedy is in the conventions page of the user guide). It is read at
         every predict: ``set_params(prior=...)`` needs no refit, and ONNX
         export follows it.
 
@@ -1125,10 +1126,12 @@ class BNMLPClassifier(_BNMLPBase):
         ``logit_adjustment``; accumulated over :meth:`partial_fit` calls.
 
     trained_prior_ : ndarray of shape (n_classes,)
-        The class prior the loss trained under, which the probabilities
-        assume with ``prior=None``: each class's share of the rows the
-        batches drew times the mean loss weight of its rows (the training data's frequencies without a remedy; ``w * n`` normalised with class weights ``w``; equal with ``class_weight='balanced'`` or balanced batches).
-        Accumulated over :meth:`partial_fit` calls.
+        The class prior the loss trained under, which the probabilities assume
+        with ``prior=None``: each class's share of the rows the batches drew
+        times the mean loss weight of its rows (the training data's frequencies
+        without a remedy; ``w * n`` normalised with class weights ``w``; equal
+        with ``class_weight='balanced'`` or balanced batches). Accumulated over
+        :meth:`partial_fit` calls.
 
     validation_scores_ : list of float or None
         Validation score (see ``scoring``) of each epoch with

@@ -13,9 +13,9 @@ imbalanced data included)::
 The graph is the network skbn predicts with: BN folded into the linear
 layers (one ``MatMul`` and one ``Add`` per layer, batched over the members
 of an ensemble), a softmax, the members' mean probability and, with
-``prior`` or ``logit_adjustment``, the prior correction (as set at export). Its outputs are those of
-skl2onnx's classifiers: ``label`` and ``probabilities`` (a ZipMap of the
-probabilities unless ``zipmap=False``). Needs the ``onnx`` extra
+``prior`` or ``logit_adjustment``, the prior correction as set at export.
+Its outputs are those of skl2onnx's classifiers: ``label`` and
+``probabilities`` (a ZipMap of the probabilities unless ``zipmap=False``). Needs the ``onnx`` extra
 (``pip install skbn[onnx]``: skl2onnx, onnxruntime).
 """
 

@@ -3,6 +3,7 @@
 from imblearn.utils.estimator_checks import (
     parametrize_with_checks as imblearn_parametrize_with_checks,
 )
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import importlib.util
@@ -10,6 +11,7 @@ import importlib.util
 from skbn import (
     BalancedBNMLPClassifier,
     BNMLPClassifier,
+    CostMatrixClassifier,
     PiecewiseLinearEncoder,
     SmoothClipScaler,
 )
@@ -78,6 +80,18 @@ def test_sklearn_compatible(estimator, check):
 
 @imblearn_parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_imblearn_compatible(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_checks(
+    [
+        CostMatrixClassifier(LogisticRegression()),
+        CostMatrixClassifier(
+            BalancedBNMLPClassifier((16,), n_members=3, learning_rate_init=1e-2, random_state=0)
+        ),
+    ]
+)
+def test_the_cost_wrapper_is_sklearn_compatible(estimator, check):
     check(estimator)
 
 
