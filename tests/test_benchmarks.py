@@ -329,3 +329,26 @@ def test_the_recommended_setting_ends_its_fits_before_max_iter_on_the_developmen
         if warned or model[-1].n_iter_ >= model[-1].max_iter:
             ran_out.append(d.name)
     assert not ran_out, f"ran to max_iter on {ran_out}"
+
+
+def test_calibration_metrics_of_a_fold():
+    import numpy as np
+    import pytest
+    from sklearn.metrics import brier_score_loss, log_loss
+
+    bench = load("bench_real_data")
+    y = np.array([0, 0, 0, 1, 1, 0, 0, 0, 0, 1])
+    p1 = np.array([0.05, 0.15, 0.15, 0.85, 0.65, 0.35, 0.05, 0.05, 0.15, 0.95])
+    got = bench.calibration_metrics(y, np.column_stack([1 - p1, p1]), binary=True)
+    assert got["log_loss"] == pytest.approx(log_loss(y, p1))
+    assert got["brier"] == pytest.approx(brier_score_loss(y, p1))
+    # Bins of 0.1: [0, .1) 3 rows, rate 0, mean .05; [.1, .2) 3 rows, rate 0,
+    # mean .15; [.3, .4) 1 row, rate 0; [.6, .7) rate 1; [.8, .9) rate 1; [.9, 1] rate 1.
+    expected = (3 * 0.05 + 3 * 0.15 + 0.35 + 0.35 + 0.15 + 0.05) / 10
+    assert got["ece"] == pytest.approx(expected)
+    # More classes: the top class's probability, and the multi-class Brier score.
+    proba = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]])
+    multi = bench.calibration_metrics(np.array([0, 2, 2]), proba, binary=False)
+    onehot = np.eye(3)[[0, 2, 2]]
+    assert multi["brier"] == pytest.approx(np.mean(np.sum((proba - onehot) ** 2, axis=1)))
+    assert multi["log_loss"] == pytest.approx(log_loss([0, 2, 2], proba, labels=[0, 1, 2]))
