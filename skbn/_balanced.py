@@ -5,7 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 
 from ._classifier import AUTO_SUBSET_BATCH, _BNMLPBase, _Spec
 from ._plan import subset_rows
@@ -169,8 +169,9 @@ class BalancedBNMLPClassifier(_BNMLPBase):
     epsilon : float > 0, default=1e-8
         Adam's numerical-stability term.
 
-    n_iter_no_change : int >= 1, default=10
-        Epochs without improvement tolerated before stopping.
+    n_iter_no_change : int >= 1 or np.inf, default=10
+        Epochs without improvement tolerated before stopping; ``np.inf``
+        never stops early (training runs ``max_iter`` epochs).
 
     backend : {'auto', 'numpy', 'torch'}, default='auto'
         The engine that trains (as in ``BNMLPClassifier``); ``backend_``
@@ -292,7 +293,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "backend": [StrOptions({"auto", "numpy", "torch"})],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "device": "no_validation",  # a str or a torch.device, checked by the engine

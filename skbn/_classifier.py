@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     check_classification_targets,
@@ -77,8 +77,33 @@ def _check_numeric_frame(X):
         )
 
 
+def _is_missing(label):
+    return label is None or label != label or type(label).__name__ == "NAType"
+
+
+def _missing_labels(y):
+    """Which labels are missing: NaN, None or pandas' NA (without importing pandas)."""
+    isna = getattr(y, "isna", None)  # pandas Series and extension arrays
+    if callable(isna):
+        return np.asarray(isna(), dtype=bool).ravel()
+    y = np.asarray(y)
+    if y.dtype.kind == "f":
+        return np.isnan(y).ravel()
+    if y.dtype.kind == "O":
+        return np.asarray(np.frompyfunc(_is_missing, 1, 1)(y), dtype=bool).ravel()
+    return np.zeros(y.size, dtype=bool)
+
+
 def _check_targets(y):
-    """Reject multilabel, multioutput and continuous targets by name."""
+    """Reject missing labels, multilabel, multioutput and continuous targets by name."""
+    missing = np.zeros(0, dtype=bool) if y is None else _missing_labels(y)
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        raise ValueError(
+            f"y contains missing values (NaN, None or pandas NA) at {len(rows)} row(s), "
+            f"e.g. row {rows[0]}; every row needs a class label. Drop those rows, or "
+            "give them a label of their own."
+        )
     kind = type_of_target(y, input_name="y")
     if kind in ("multilabel-indicator", "multiclass-multioutput", "continuous-multioutput"):
         raise ValueError(
@@ -309,21 +334,24 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         return [int(s) for s in sizes]
 
     def _encode(self, y, check_warm_start):
-        if len(self.classes_) < 2:
-            raise ValueError(
-                "BNMLPClassifier needs at least 2 classes to train, but y contains "
-                f"only one class: {self.classes_[0]!r}."
-            )
         present = unique_labels(y)
         unknown = np.setdiff1d(present, self.classes_)
-        if check_warm_start and len(present) != len(self.classes_):
-            unknown = present  # report the mismatch below
+        if check_warm_start and not len(unknown) and len(present) != len(self.classes_):
+            raise ValueError(
+                f"warm_start needs the same classes as the previous fit, "
+                f"{self.classes_.tolist()}; y holds {present.tolist()}."
+            )
         if len(unknown):
             raise ValueError(
-                f"y contains classes {present.tolist()} that differ from the classes "
-                f"the model was set up with, {self.classes_.tolist()}. partial_fit "
-                "needs every class in its first call's `classes`; warm_start needs "
-                "the same classes as the previous fit."
+                f"y has labels {unknown.tolist()} that are not among the classes the "
+                f"model was set up with, {self.classes_.tolist()} (y holds "
+                f"{present.tolist()}). partial_fit needs every class in its first "
+                "call's `classes`; warm_start needs the same classes as the previous fit."
+            )
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes to train, but y "
+                f"contains only one class: {self.classes_.tolist()[0]!r}."
             )
         return np.searchsorted(self.classes_, y)
 
@@ -1038,8 +1066,9 @@ class BNMLPClassifier(_BNMLPBase):
         Adam's numerical-stability term (added to the bias-corrected
         square root of the second moment, as in ``torch.optim.Adam``).
 
-    n_iter_no_change : int >= 1, default=10
-        Epochs without improvement tolerated before stopping.
+    n_iter_no_change : int >= 1 or np.inf, default=10
+        Epochs without improvement tolerated before stopping; ``np.inf``
+        never stops early (training runs ``max_iter`` epochs).
 
     backend : {'auto', 'numpy', 'torch'}, default='auto'
         The engine that does the arithmetic of training. ``'auto'`` picks,
@@ -1257,7 +1286,8 @@ class BNMLPClassifier(_BNMLPBase):
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        # np.inf (never stop early) as scikit-learn's MLPs accept it.
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "backend": [StrOptions({"auto", "numpy", "torch"})],
         "device": "no_validation",  # a str or a torch.device, checked by the engine
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],

@@ -302,8 +302,15 @@ def row_weights(classes, y, codes, sample_weight, dtype, spec):
         return sample_weight
     if not np.all(np.isfinite(cw)) or np.any(cw < 0):
         raise ValueError(f"class weights must be finite and non-negative, got {cw}.")
-    cw = cw.astype(dtype)[codes]
-    return cw if sample_weight is None else cw * sample_weight
+    rows = cw.astype(dtype)[codes]
+    rows = rows if sample_weight is None else rows * sample_weight
+    if not np.any(rows > 0):
+        raise ValueError(
+            f"class_weight={spec.class_weight!r} (with any sample_weight) gives every "
+            "row a weight of 0, so there is nothing to learn; give at least one "
+            "class present in y a positive weight."
+        )
+    return rows
 
 
 def trained_prior_mass(codes, weights, spec, n_classes):

@@ -5,6 +5,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
@@ -41,7 +43,14 @@ def test_bench_fit_runs(tmp_path, capsys):
     assert {"sklearn MLPClassifier", "skbn numpy, BN on", "matmul floor"} <= names
     assert json.loads((tmp_path / "fit.json").read_text())["targets"] == targets
     out = capsys.readouterr().out
-    assert "Targets" in out and ("PASS" in out or "FAIL" in out)
+    assert "Targets" in out and targets
+    median = {r["contender"]: r["median_s"] for r in rows}
+    numpy_vs_sklearn = next(t for t in targets if t["target"] == "numpy BN on / sklearn")
+    expected = median["skbn numpy, BN on"] / median["sklearn MLPClassifier"]
+    assert numpy_vs_sklearn["value"] == pytest.approx(expected)
+    for t in targets:  # each verdict follows its numbers, and is printed as such
+        assert t["pass"] == (t["value"] <= t["limit"])
+        assert f"[{'PASS' if t['pass'] else 'FAIL'}] {t['target']}: {t['value']:.2f}" in out
 
 
 def test_bench_predict_runs(tmp_path):

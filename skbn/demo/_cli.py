@@ -7,8 +7,8 @@ import warnings
 from pathlib import Path
 
 from joblib import Parallel, delayed
-from threadpoolctl import threadpool_limits
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from . import (
@@ -178,6 +178,10 @@ def main(argv=None):
     Report written to /tmp/skbn-doctest-cli/report.html (and report.md) in ... s.
     0
     """
+    # The command draws to files only: its own process needs no display.
+    import matplotlib
+
+    matplotlib.use("Agg")
     experiments = "\n".join(f"  {name:16s} {mod.DESCRIPTION}" for name, mod in EXPERIMENTS.items())
     parser = argparse.ArgumentParser(
         prog="skbn",

@@ -1,11 +1,9 @@
-"""The report's figures, drawn with matplotlib's Agg backend (no display)."""
+"""The report's figures. Importing this sets no matplotlib backend: the
+``skbn`` command chooses Agg for its own process, and a user calling
+``run_demo`` keeps theirs (every figure is closed once saved)."""
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 
 def curves_figure(curves, xlabel, ylabel, log_y=False):

@@ -365,6 +365,12 @@ class _SparseRows:
         self.crow = torch.from_numpy(X.indptr).to(device)
         self.col = torch.from_numpy(X.indices).to(device)
         self.val = torch.from_numpy(X.data).to(device)
+        # torch warns once per process that sparse CSR support is in beta; meet
+        # that warning here, once, so the batches need no warnings context
+        # (not thread-safe, and in the hot loop).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            torch.sparse_csr_tensor(self.crow[:1], self.col[:0], self.val[:0], size=(0, 0))
 
     def rows(self, idx):
         """The batch ``X[idx]``: a CSR tensor for ``idx`` of shape ``(m,)``, a
@@ -380,15 +386,13 @@ class _SparseRows:
         # in X, plus its offset within the batch's run for that row.
         pos = torch.repeat_interleave((start - crow[:-1]).long(), counts.long(), output_size=nnz)
         pos += torch.arange(nnz, device=idx.device)
-        with warnings.catch_warnings():  # "sparse CSR support is in beta"
-            warnings.simplefilter("ignore", UserWarning)
-            return torch.sparse_csr_tensor(
-                crow,
-                self.col.index_select(0, pos),
-                self.val.index_select(0, pos),
-                size=(len(idx), self.shape[1]),
-                check_invariants=False,
-            )
+        return torch.sparse_csr_tensor(
+            crow,
+            self.col.index_select(0, pos),
+            self.val.index_select(0, pos),
+            size=(len(idx), self.shape[1]),
+            check_invariants=False,
+        )
 
 
 def _sparse_product(X, W):

@@ -1,0 +1,132 @@
+"""Bad inputs, one table: each case, the error it gets and the words that say why.
+
+Read top to bottom, this is the list of what skbn refuses and how it says so.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skbn import BalancedBNMLPClassifier, BNMLPClassifier
+
+rng = np.random.RandomState(0)
+X = rng.randn(40, 3)
+y = np.r_[np.zeros(20, int), np.ones(20, int)]
+KW = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+
+
+def labels_with(missing):
+    out = np.array(["a", "b"] * 20, dtype=object)
+    out[7] = missing
+    return out
+
+
+CASES = [
+    # (case, call, error, words the message must hold)
+    (
+        "labels with NaN among strings",
+        lambda: BNMLPClassifier(**KW).fit(X, labels_with(np.nan)),
+        ValueError,
+        r"y contains missing values .* row 7",
+    ),
+    (
+        "labels with None among strings",
+        lambda: BNMLPClassifier(**KW).fit(X, labels_with(None)),
+        ValueError,
+        "y contains missing values",
+    ),
+    (
+        "labels with pandas <NA>",
+        lambda: BNMLPClassifier(**KW).fit(
+            X, pd.array(labels_with("a").tolist()[:7] + [pd.NA] + ["a"] * 32, dtype="string")
+        ),
+        ValueError,
+        "y contains missing values",
+    ),
+    (
+        "float labels with NaN",
+        lambda: BNMLPClassifier(**KW).fit(X, np.where(np.arange(40) == 3, np.nan, y)),
+        ValueError,
+        "y contains missing values",
+    ),
+    (
+        "class_weight 0 for every class",
+        lambda: BNMLPClassifier(class_weight={0: 0.0, 1: 0.0}, **KW).fit(X, y),
+        ValueError,
+        "gives every row a weight of 0",
+    ),
+    (
+        "class weights 0 where the sample weights are not",
+        lambda: BNMLPClassifier(class_weight={0: 0.0, 1: 1.0}, **KW).fit(
+            X, y, sample_weight=np.where(y == 1, 0.0, 1.0)
+        ),
+        ValueError,
+        "gives every row a weight of 0",
+    ),
+    (
+        "sample_weight all zero",
+        lambda: BNMLPClassifier(**KW).fit(X, y, sample_weight=np.zeros(40)),
+        ValueError,
+        "non-zero",
+    ),
+    (
+        "partial_fit classes that miss y's labels",
+        lambda: BNMLPClassifier(**KW).partial_fit(X, y, classes=[2]),
+        ValueError,
+        r"y has labels \[0, 1\] that are not among the classes .* \[2\]",
+    ),
+    (
+        "one class only",
+        lambda: BNMLPClassifier(**KW).fit(X, np.zeros(40, int)),
+        ValueError,
+        "at least 2 classes",
+    ),
+    (
+        "a prior of the wrong length",
+        lambda: BalancedBNMLPClassifier(prior=[0.5, 0.3, 0.2], **KW).fit(X, y),
+        ValueError,
+        r"prior has shape \(3,\)",
+    ),
+    (
+        "prior and logit_adjustment together",
+        lambda: BNMLPClassifier(prior="balanced", logit_adjustment=1.0, **KW).fit(X, y),
+        ValueError,
+        "both set the prior",
+    ),
+    (
+        "two remedies at once",
+        lambda: BNMLPClassifier(class_weight="balanced", batch_sampler="balanced", **KW).fit(X, y),
+        ValueError,
+        "correct",
+    ),
+    (
+        "NaN in X",
+        lambda: BNMLPClassifier(**KW).fit(np.where(X > 2, np.nan, X), y),
+        ValueError,
+        "NaN",
+    ),
+]
+
+
+@pytest.mark.parametrize("case, call, error, words", CASES, ids=[c[0] for c in CASES])
+def test_each_bad_input_gets_a_clear_error(case, call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_n_iter_no_change_accepts_inf_as_scikit_learns_mlp_does():
+    for make in (BNMLPClassifier, BalancedBNMLPClassifier):
+        model = make(**{**KW, "max_iter": 12}, tol=10.0, n_iter_no_change=np.inf).fit(X, y)
+        assert model.n_iter_ == 12  # never stops early
+
+
+def test_importing_the_demo_keeps_the_users_matplotlib_backend():
+    code = (
+        "import matplotlib; matplotlib.use('svg'); import skbn, skbn.demo; "
+        "from skbn.demo import run_demo; print(matplotlib.get_backend())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "svg"
