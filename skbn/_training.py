@@ -65,6 +65,14 @@ class Progress:
             self.best_loss = np.inf
 
 
+# A loss is a mean of row weights times cross-entropies (plus a small L2
+# term), so it stays below (largest row weight) x (largest cross-entropy). A
+# cross-entropy of 10,000 nats is a probability of e^-10000 for the true class:
+# no model that is learning gets there, while a run whose weights blow up
+# (learning_rate_init=1e6) passes it in its first epochs, long before NaN.
+DIVERGED_NATS = 1e4
+
+
 class Trainer:
     """Runs epochs of ``plan`` on ``engine`` until a stopping rule fires.
 
@@ -82,9 +90,22 @@ class Trainer:
     verbose : bool
     divergence_hint : str
         Appended to the error raised when the loss stops being finite.
+    loss_limit : float
+        A loss above it is divergence too (see :data:`DIVERGED_NATS`).
     """
 
-    def __init__(self, engine, plan, *, tol, n_iter_no_change, validate, verbose, divergence_hint):
+    def __init__(
+        self,
+        engine,
+        plan,
+        *,
+        tol,
+        n_iter_no_change,
+        validate,
+        verbose,
+        divergence_hint,
+        loss_limit=math.inf,
+    ):
         self.engine = engine
         self.plan = plan
         self.tol = tol
@@ -92,6 +113,7 @@ class Trainer:
         self.validate = validate
         self.verbose = verbose
         self.divergence_hint = divergence_hint
+        self.loss_limit = loss_limit
 
     def run(self, codes, progress, n_epochs, stop_early=True):
         """Train at most ``n_epochs`` epochs, updating ``progress`` in place.
@@ -105,9 +127,9 @@ class Trainer:
         for _ in range(n_epochs):
             epoch_plan = self.plan.epoch(progress.n_iter, codes)
             loss = self.engine.run_epoch(epoch_plan)
-            if not math.isfinite(loss):
+            if not math.isfinite(loss) or loss > self.loss_limit:
                 raise ValueError(
-                    f"Training diverged: the loss became {loss} in epoch "
+                    f"Training diverged: the loss became {loss:.4g} in epoch "
                     f"{progress.n_iter + 1}. {self.divergence_hint} The estimator was "
                     "left as it was before this call."
                 )
@@ -204,6 +226,8 @@ def train(
             validate=validate,
             verbose=verbose,
             divergence_hint=divergence_hint,
+            loss_limit=DIVERGED_NATS
+            * (1.0 if sample_weight is None else float(np.max(sample_weight))),
         )
         net, adam, converged = trainer.run(codes, progress, n_epochs, stop_early)
     if not all(np.isfinite(a).all() for a in net.trainable()):

@@ -103,6 +103,20 @@ CASES = [
         "correct",
     ),
     (
+        "a fit that diverges without reaching NaN (learning_rate_init=1e6)",
+        lambda: BNMLPClassifier(**{**KW, "max_iter": 20}, learning_rate_init=1e6).fit(X, y),
+        ValueError,
+        r"Training diverged: the loss became \S+e\+\d+",
+    ),
+    (
+        "the balanced members diverging the same way",
+        lambda: BalancedBNMLPClassifier(**{**KW, "max_iter": 20}, learning_rate_init=1e6).fit(
+            X, y
+        ),
+        ValueError,
+        "Training diverged",
+    ),
+    (
         "NaN in X",
         lambda: BNMLPClassifier(**KW).fit(np.where(X > 2, np.nan, X), y),
         ValueError,
@@ -130,3 +144,15 @@ def test_importing_the_demo_keeps_the_users_matplotlib_backend():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "svg"
+
+
+def test_divergence_leaves_the_previous_model_and_large_weights_are_no_false_alarm():
+    model = BNMLPClassifier(**{**KW, "max_iter": 20}).fit(X, y)
+    before = [c.copy() for c in model.coefs_]
+    with pytest.raises(ValueError, match="Training diverged"):
+        model.set_params(learning_rate_init=1e6).fit(X, y)
+    for a, b in zip(before, model.coefs_):
+        np.testing.assert_array_equal(a, b)
+    # Sample weights of a million scale the loss, not the cross-entropy: no alarm.
+    heavy = BNMLPClassifier(**{**KW, "max_iter": 20}).fit(X, y, sample_weight=np.full(40, 1e6))
+    assert np.isfinite(heavy.loss_curve_).all() and heavy.loss_curve_[0] > 1e5
