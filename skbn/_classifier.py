@@ -77,6 +77,24 @@ def _check_numeric_frame(X):
         )
 
 
+def _check_magnitude(X):
+    """Refuse features whose squares overflow the dtype: BN's variance and the
+    loss would turn them into inf and train a constant model, silently."""
+    values = X.data if sparse.issparse(X) else X
+    if not values.size:
+        return
+    largest = max(abs(float(values.max())), abs(float(values.min())))  # no copy of X
+    # 1e4 leaves room for the sums over features and rows of a batch.
+    limit = float(np.sqrt(np.finfo(values.dtype).max)) / 1e4
+    if largest > limit:
+        raise ValueError(
+            f"X has values as large as {largest:.3g}; at this size the squares that BN "
+            f"and the loss compute overflow {values.dtype} (limit about {limit:.1g}), and "
+            "the network would train to a constant. Scale the features first, e.g. with "
+            "StandardScaler or skbn.SmoothClipScaler in a pipeline."
+        )
+
+
 def _is_missing(label):
     return label is None or label != label or type(label).__name__ == "NAType"
 
@@ -260,6 +278,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         )
         if sparse.issparse(X):
             X = sorted_csr(X)
+        _check_magnitude(X)
         if first_call and not incremental:
             self.classes_ = unique_labels(y)
         codes = self._encode(y, check_warm_start=not first_call and not incremental)

@@ -123,7 +123,20 @@ class Trainer:
         tells whether a stopping rule ended the run (never when
         ``stop_early`` is false, as in ``partial_fit``).
         """
-        best_net = None
+        try:
+            return self._run(codes, progress, n_epochs, stop_early)
+        except KeyboardInterrupt:
+            # As scikit-learn's MLPs: the user stopped a long fit to keep it.
+            warnings.warn(
+                f"Training interrupted by the user after {progress.n_iter} epoch(s); "
+                "the model keeps what it trained so far.",
+                UserWarning,
+                stacklevel=4,
+            )
+            return self._result(self._best_net, converged=False)
+
+    def _run(self, codes, progress, n_epochs, stop_early):
+        self._best_net = best_net = None
         for _ in range(n_epochs):
             epoch_plan = self.plan.epoch(progress.n_iter, codes)
             loss = self.engine.run_epoch(epoch_plan)
@@ -146,7 +159,7 @@ class Trainer:
                 if self.verbose:
                     print(f"Validation score: {score:.6f}")
                 if score > progress.best_validation_score:
-                    best_net = current
+                    self._best_net = best_net = current
                 improved = score >= progress.best_validation_score + self.tol
                 progress.best_validation_score = max(progress.best_validation_score, score)
             else:

@@ -117,6 +117,18 @@ CASES = [
         "Training diverged",
     ),
     (
+        "features so large their squares overflow float64",
+        lambda: BNMLPClassifier(**KW).fit(X * 1e300, y),
+        ValueError,
+        r"X has values as large as .*e\+300.*Scale the features",
+    ),
+    (
+        "features so large their squares overflow float32",
+        lambda: BNMLPClassifier(**KW).fit((X * 1e30).astype(np.float32), y),
+        ValueError,
+        "overflow float32",
+    ),
+    (
         "NaN in X",
         lambda: BNMLPClassifier(**KW).fit(np.where(X > 2, np.nan, X), y),
         ValueError,
@@ -156,3 +168,30 @@ def test_divergence_leaves_the_previous_model_and_large_weights_are_no_false_ala
     # Sample weights of a million scale the loss, not the cross-entropy: no alarm.
     heavy = BNMLPClassifier(**{**KW, "max_iter": 20}).fit(X, y, sample_weight=np.full(40, 1e6))
     assert np.isfinite(heavy.loss_curve_).all() and heavy.loss_curve_[0] > 1e5
+
+
+def test_an_interrupted_fit_keeps_what_it_trained_and_warns(monkeypatch):
+    from skbn.engines._numpy import NumpyEngine
+
+    run_epoch = NumpyEngine.run_epoch
+    calls = {"n": 0}
+
+    def interrupted(self, epoch_plan):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return run_epoch(self, epoch_plan)
+
+    monkeypatch.setattr(NumpyEngine, "run_epoch", interrupted)
+    model = BNMLPClassifier(**{**KW, "max_iter": 50}, backend="numpy", tol=0.0)
+    with pytest.warns(UserWarning, match="interrupted by the user after 3 epoch"):
+        model.fit(X, y)
+    assert model.n_iter_ == 3 and len(model.loss_curve_) == 3
+    assert model.predict(X).shape == (40,)
+    # Any other failure still leaves the previous model as it was.
+    monkeypatch.setattr(NumpyEngine, "run_epoch", lambda self, plan: 1 / 0)
+    before = [c.copy() for c in model.coefs_]
+    with pytest.raises(ZeroDivisionError):
+        model.fit(X, y)
+    for a, b in zip(before, model.coefs_):
+        np.testing.assert_array_equal(a, b)
