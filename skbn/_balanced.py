@@ -112,7 +112,10 @@ class BalancedBNMLPClassifier(_BNMLPBase):
 
     random_state : int, RandomState instance or None, default=None
         Seeds everything random: initial weights, the members' subsets, row
-        orders and dropout masks, all planned in NumPy.
+        orders and dropout masks, all planned in NumPy. With an int, two fits
+        on the CPU give bitwise-identical results (the torch engine's with a
+        fixed ``n_threads``); on a GPU, sparse input's gradient sums use
+        atomic adds whose order varies, so they agree to rounding only.
 
     tol : float >= 0, default=1e-4
         Tolerance of the stopping rule on the training loss.

@@ -1010,8 +1010,10 @@ class BNMLPClassifier(_BNMLPBase):
 
     random_state : int, RandomState instance or None, default=None
         Decides the initial weights, the row order of each epoch, the
-        dropout masks and the early-stopping split. With an int, two fits give
-        bitwise-identical results.
+        dropout masks and the early-stopping split. With an int, two fits on
+        the CPU give bitwise-identical results (the torch engine's with a
+        fixed ``n_threads``); on a GPU, sparse input's gradient sums use
+        atomic adds whose order varies, so they agree to rounding only.
 
     tol : float >= 0, default=1e-4
         Training stops when the loss (or, with ``early_stopping``, the
