@@ -247,18 +247,20 @@ def recommended_recipes():
     ]
 
 
-def _brf(y_train, seed):
+def _balanced_forest(seed):
     from imblearn.ensemble import BalancedRandomForestClassifier
 
-    return pipeline(
-        BalancedRandomForestClassifier(
-            n_estimators=200,
-            sampling_strategy="all",
-            replacement=True,
-            bootstrap=False,
-            random_state=seed,
-        )
+    return BalancedRandomForestClassifier(
+        n_estimators=200,
+        sampling_strategy="all",
+        replacement=True,
+        bootstrap=False,
+        random_state=seed,
     )
+
+
+def _brf(y_train, seed):
+    return pipeline(_balanced_forest(seed))
 
 
 def _calibrated_brf(y_train, seed, method):
@@ -266,8 +268,7 @@ def _calibrated_brf(y_train, seed, method):
     stratified, an ensemble of the five calibrated forests)."""
     from sklearn.calibration import CalibratedClassifierCV
 
-    forest = _brf(y_train, seed).steps[-1][1]
-    return pipeline(CalibratedClassifierCV(forest, method=method))
+    return pipeline(CalibratedClassifierCV(_balanced_forest(seed), method=method))
 
 
 def _lgbm(y_train, seed, class_weight="balanced"):

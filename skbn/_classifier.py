@@ -765,8 +765,9 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``; each row sums to 1. With
-            ``logit_adjustment`` they are the adjusted probabilities.
+            Columns in the order of ``classes_``; each row sums to 1. They
+            assume the class prior ``prior`` asks for (or are moved by
+            ``logit_adjustment``); with neither, the prior of the training.
 
         Examples
         --------
@@ -791,10 +792,11 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         Returns
         -------
         proba : ndarray of shape (ensemble_size, n_samples, n_classes)
-            ``proba[j]`` is member ``j``'s softmax (with ``logit_adjustment``
-            applied to its logits); their spread shows how much the members
-            disagree. Without ``logit_adjustment``, :meth:`predict_proba` is
-            their mean. With ``ensemble_size=1`` the single member's.
+            ``proba[j]`` is member ``j``'s softmax, with the prior correction
+            (``prior`` or ``logit_adjustment``) applied to its logits; their
+            spread shows how much the members disagree. Without a correction,
+            :meth:`predict_proba` is their mean. With ``ensemble_size=1`` the
+            single member's.
 
         Examples
         --------

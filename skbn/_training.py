@@ -123,6 +123,7 @@ class Trainer:
         tells whether a stopping rule ended the run (never when
         ``stop_early`` is false, as in ``partial_fit``).
         """
+        self._best_net = None  # the best validation epoch's network, kept by _run
         try:
             return self._run(codes, progress, n_epochs, stop_early)
         except KeyboardInterrupt:
@@ -133,10 +134,9 @@ class Trainer:
                 UserWarning,
                 stacklevel=4,
             )
-            return self._result(self._best_net, converged=False)
+            return self._result(converged=False)
 
     def _run(self, codes, progress, n_epochs, stop_early):
-        self._best_net = best_net = None
         for _ in range(n_epochs):
             epoch_plan = self.plan.epoch(progress.n_iter, codes)
             loss = self.engine.run_epoch(epoch_plan)
@@ -159,7 +159,7 @@ class Trainer:
                 if self.verbose:
                     print(f"Validation score: {score:.6f}")
                 if score > progress.best_validation_score:
-                    self._best_net = best_net = current
+                    self._best_net = current
                 improved = score >= progress.best_validation_score + self.tol
                 progress.best_validation_score = max(progress.best_validation_score, score)
             else:
@@ -174,12 +174,12 @@ class Trainer:
                         f"Training stopped: no improvement of at least tol={self.tol} "
                         f"for {self.n_iter_no_change} consecutive epochs."
                     )
-                return self._result(best_net, converged=True)
-        return self._result(best_net, converged=False)
+                return self._result(converged=True)
+        return self._result(converged=False)
 
-    def _result(self, best_net, converged):
+    def _result(self, converged):
         net, adam = self.engine.export(final=True)
-        return (net if best_net is None else best_net), adam, converged
+        return (net if self._best_net is None else self._best_net), adam, converged
 
 
 @dataclass
