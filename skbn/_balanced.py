@@ -1,6 +1,7 @@
 """The balanced ensemble inside one network, as an estimator of its own."""
 
 import warnings
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -8,7 +9,7 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 
 from ._classifier import AUTO_SUBSET_BATCH, _BNMLPBase, _Spec
-from ._plan import subset_rows
+from ._plan import subset_counts
 from ._training import out_of_bag_mean
 
 __all__ = ["BalancedBNMLPClassifier"]
@@ -61,9 +62,17 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         member's subset, as imbalanced-learn's under-samplers take it: 1
         draws every class to the smallest class's count; 0.25 draws up to
         four times that many rows of each larger class (at most all of
-        them), so members see more of a large table. Below 1 each member's
-        loss weights its classes back to equal total weight, so the
-        probabilities stay those of a balanced prior.
+        them), so members see more of a large table. Where classes are drawn
+        to unequal counts, each member's loss weights them back to equal
+        total weight, so the probabilities stay those of a balanced prior.
+
+    min_class_rows : int >= 1, default=1
+        Every class is drawn to at least this many rows of a member's subset
+        (at most all of its rows), whatever the smallest class's count: with
+        a class of 5 rows, a member otherwise sees ``5 x n_classes`` rows in
+        all. The classes' unequal counts are weighted back to balance in the
+        loss, as with ``sampling_strategy < 1``. The counts drawn are
+        ``member_class_counts_`` after fit.
 
     batch_norm : bool, default=True
         Whether each hidden layer is batch-normalised before its activation.
@@ -203,6 +212,11 @@ class BalancedBNMLPClassifier(_BNMLPBase):
     batch_size_ : int
         Rows per batch of each member in the last fit.
 
+    member_class_counts_ : ndarray of shape (n_classes,)
+        Rows of each class in every member's subset in the last fit (the
+        same counts for every member), from ``sampling_strategy`` and
+        ``min_class_rows``.
+
     coefs_, intercepts_, bn_scales_, bn_shifts_, bn_running_means_, bn_running_vars_ : list of ndarray
         The members' arrays, with a leading member axis of ``n_members_``
         (as ``BNMLPClassifier``'s with ``ensemble_size``).
@@ -245,8 +259,9 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         The class prior the loss trained under, which the probabilities assume
         with ``prior=None``: each class's share of the rows the batches drew
         times the mean loss weight of its rows (equal shares for balanced
-        members, also with ``sampling_strategy < 1``, whose loss weights
-        restore them). Accumulated over :meth:`partial_fit` calls.
+        members, also where ``sampling_strategy`` or ``min_class_rows`` draw
+        classes to unequal counts, whose loss weights restore them).
+        Accumulated over :meth:`partial_fit` calls.
 
     See Also
     --------
@@ -274,6 +289,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         "n_members": [Interval(Integral, 1, None, closed="left")],
         "replacement": ["boolean"],
         "sampling_strategy": [Interval(Real, 0, 1, closed="right")],
+        "min_class_rows": [Interval(Integral, 1, None, closed="left")],
         "prior": [None, StrOptions({"balanced", "frequencies"}), dict, "array-like"],
         "batch_norm": ["boolean"],
         "bn_momentum": [Interval(Real, 0, 1, closed="both")],
@@ -310,6 +326,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         n_members=24,
         replacement=True,
         sampling_strategy=1.0,
+        min_class_rows=1,
         batch_norm=True,
         bn_momentum=0.1,
         bn_eps=1e-5,
@@ -342,6 +359,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         self.n_members = n_members
         self.replacement = replacement
         self.sampling_strategy = sampling_strategy
+        self.min_class_rows = min_class_rows
         self.batch_norm = batch_norm
         self.bn_momentum = bn_momentum
         self.bn_eps = bn_eps
@@ -370,21 +388,27 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         self.device = device
 
     def _spec(self):
-        batch_size = self.batch_size
-        if batch_size == "auto":
-            batch_size = lambda codes: min(  # noqa: E731
-                AUTO_SUBSET_BATCH, subset_rows(codes, self.sampling_strategy)
-            )
-        return _Spec(
+        spec = _Spec(
             n_members=self.n_members,
             member_batches="bootstrap" if self.replacement else "undersampled",
-            batch_size=batch_size,
+            batch_size=self.batch_size,
             sampling_strategy=self.sampling_strategy,
+            min_class_rows=self.min_class_rows,
             early_stopping=self.early_stopping,
             validation_fraction=None,  # the out-of-bag rows
         )
+        if self.batch_size != "auto":
+            return spec
+
+        def auto(codes):
+            return min(AUTO_SUBSET_BATCH, int(spec.subset_counts(codes).sum()))
+
+        return replace(spec, batch_size=auto)
 
     def _after_fit(self, X, codes, plan, incremental):
+        self.member_class_counts_ = subset_counts(
+            codes, plan.sampling_strategy, plan.min_class_rows
+        )
         for name in ("oob_score_", "oob_decision_function_"):
             self.__dict__.pop(name, None)
         if not self.oob_score or incremental:

@@ -29,7 +29,7 @@ from ._network import (
     predict_logits,
     softmax_,
 )
-from ._plan import SUBSET_MEMBERS, TrainingPlan, init_network, subset_rows
+from ._plan import SUBSET_MEMBERS, TrainingPlan, init_network, subset_counts, subset_rows
 from ._sparse import sorted_csr
 from ._training import (
     Progress,
@@ -140,15 +140,20 @@ class _Spec:
     member_batches: str
     batch_size: object  # an int, or a callable of the class codes
     batch_sampler: str = "random"
-    # Subset members: see skbn._plan.subset_counts; below 1 the loss weights
-    # each member's classes back to a balanced prior.
+    # Subset members: see skbn._plan.subset_counts; where they leave a member's
+    # classes unequal, its loss weights them back to a balanced prior.
     sampling_strategy: float = 1.0
+    min_class_rows: int = 1
     class_weight: object = None
     early_stopping: bool = False
     # None: early stopping watches the out-of-bag rows of subset members
     # instead of a validation split.
     validation_fraction: float | None = 0.1
     scoring: object = "loss"
+
+    def subset_counts(self, codes):
+        """Rows of each class in a subset member's subset."""
+        return subset_counts(codes, self.sampling_strategy, self.min_class_rows)
 
 
 def _seen(prior):
@@ -286,6 +291,11 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
+            # scikit-learn refuses all-zero weights itself only from 1.7 on.
+            if not np.any(sample_weight > 0):
+                raise ValueError(
+                    "Sample weights must contain at least one non-zero number."
+                )
         reset = not incremental or first_call
         self._update_class_prior(codes, sample_weight, reset=reset)
         sample_weight = row_weights(self.classes_, y, codes, sample_weight, X.dtype, spec)
@@ -431,7 +441,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             return spec.batch_size(codes)
         batch_size = spec.batch_size
         if spec.member_batches in SUBSET_MEMBERS:
-            n_samples = subset_rows(codes, spec.sampling_strategy)
+            n_samples = int(spec.subset_counts(codes).sum())
         else:
             n_samples = len(codes)
         if batch_size > n_samples:
@@ -489,6 +499,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             n_members=spec.n_members,
             member_batches=spec.member_batches,
             sampling_strategy=spec.sampling_strategy,
+            min_class_rows=spec.min_class_rows,
             lr_schedule=self.lr_schedule,
             max_epochs=self.max_iter,
             schedule_start=0 if incremental else self.n_iter_,

@@ -35,20 +35,22 @@ SUBSET_MEMBERS = ("undersampled", "bootstrap")
 _INIT, _SHUFFLE, _DROPOUT, _SUBSET, _OUT_OF_BAG = 0, 1, 2, 3, 4
 
 
-def subset_counts(codes, sampling_strategy=1.0):
+def subset_counts(codes, sampling_strategy=1.0, min_class_rows=1):
     """Rows of each class in a member's subset (:meth:`TrainingPlan.member_subset`),
     aligned with ``np.bincount(codes)``: every class present drawn to the smallest
-    class's count divided by ``sampling_strategy`` (at most its own count), so
-    that 1 balances the classes and smaller values keep more of the larger ones."""
+    class's count divided by ``sampling_strategy``, or to ``min_class_rows`` if
+    that is more, at most its own count. 1 and 1 balance the classes; smaller
+    strategies and larger floors keep more of the larger classes, so that a
+    member of data whose smallest class has a handful of rows is not starved."""
     counts = np.bincount(codes)
     n_min = int(counts[counts > 0].min())
-    wanted = int(np.ceil(n_min / sampling_strategy - 1e-9))
-    return np.where(counts > 0, np.minimum(counts, max(n_min, wanted)), 0)
+    wanted = max(n_min, int(np.ceil(n_min / sampling_strategy - 1e-9)), min_class_rows)
+    return np.where(counts > 0, np.minimum(counts, wanted), 0)
 
 
-def subset_rows(codes, sampling_strategy=1.0):
+def subset_rows(codes, sampling_strategy=1.0, min_class_rows=1):
     """How many rows each member's subset has."""
-    return int(subset_counts(codes, sampling_strategy).sum())
+    return int(subset_counts(codes, sampling_strategy, min_class_rows).sum())
 
 
 def _stream(seed, purpose, epoch=0, member=0):
@@ -165,6 +167,7 @@ class TrainingPlan:
     n_members: int = 1
     member_batches: str = "shared"
     sampling_strategy: float = 1.0  # subset members: see subset_counts
+    min_class_rows: int = 1
     lr_schedule: str = "constant"
     max_epochs: int = 1
     schedule_start: int = 0  # the epoch at which the schedule starts (a fit's first)
@@ -255,6 +258,6 @@ class TrainingPlan:
         its own stream, so the same in every epoch; sorted."""
         rng = _stream(self.seed, _SUBSET, 0, member)
         replace = self.member_batches == "bootstrap"
-        counts = subset_counts(codes, self.sampling_strategy)
+        counts = subset_counts(codes, self.sampling_strategy, self.min_class_rows)
         pools = [(np.flatnonzero(codes == k), counts[k]) for k in np.unique(codes)]
         return np.sort(np.concatenate([rng.choice(p, n, replace=replace) for p, n in pools]))

@@ -21,7 +21,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import compute_class_weight
 
 from ._network import fold_network, forward_folded, softmax_
-from ._plan import SUBSET_MEMBERS, subset_counts
+from ._plan import SUBSET_MEMBERS
 from .engines import select_engine, step_macs
 
 __all__ = [
@@ -326,15 +326,17 @@ def class_weights(classes, y, codes, class_weight):
 
 def row_weights(classes, y, codes, sample_weight, dtype, spec):
     """Each row's loss weight: class weight times sample weight, and for subset
-    members drawn with ``sampling_strategy < 1`` the weight that gives each class
-    the same total in a member's loss; None when all are one."""
+    members whose classes are drawn to unequal counts (``sampling_strategy < 1``
+    or ``min_class_rows``) the weight that gives each class the same total in a
+    member's loss; None when all are one."""
     cw = class_weights(classes, y, codes, spec.class_weight)
-    if spec.member_batches in SUBSET_MEMBERS and spec.sampling_strategy < 1:
-        counts = subset_counts(codes, spec.sampling_strategy)
+    if spec.member_batches in SUBSET_MEMBERS:
+        counts = spec.subset_counts(codes)
         present = counts > 0
-        balance = np.ones(len(classes))
-        balance[present] = counts[present].sum() / (present.sum() * counts[present])
-        cw = balance if cw is None else cw * balance
+        if np.ptp(counts[present]) > 0:
+            balance = np.ones(len(classes))
+            balance[present] = counts[present].sum() / (present.sum() * counts[present])
+            cw = balance if cw is None else cw * balance
     if cw is None:
         return sample_weight
     if not np.all(np.isfinite(cw)) or np.any(cw < 0):
@@ -358,8 +360,8 @@ def trained_prior_mass(codes, weights, spec, n_classes):
     number per class for balanced batches, a member's subset count for subset
     members) times the mean loss weight of its rows (class weight times sample
     weight). Class weights ``w`` on all rows give ``w * n``; balanced batches
-    or balanced members give equal shares; members drawn with
-    ``sampling_strategy < 1`` are weighted back to equal shares.
+    or balanced members give equal shares; members whose classes are drawn to
+    unequal counts are weighted back to equal shares.
     """
     counts = np.bincount(codes, minlength=n_classes).astype(np.float64)
     totals = counts if weights is None else np.bincount(codes, weights, n_classes)
@@ -367,7 +369,7 @@ def trained_prior_mass(codes, weights, spec, n_classes):
         drawn = (counts > 0).astype(np.float64)
     elif spec.member_batches in SUBSET_MEMBERS:
         drawn = np.zeros(n_classes)
-        sub = subset_counts(codes, spec.sampling_strategy)
+        sub = spec.subset_counts(codes)
         drawn[: len(sub)] = sub
     else:
         return totals

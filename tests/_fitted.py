@@ -44,6 +44,9 @@ def draw_estimator_params(draw, st, params):
             **kept,
             "n_members": draw(st.sampled_from([1, 2, 3])),
             "replacement": draw(st.booleans()),
+            # Unequal class counts in a member, weighted back to balance.
+            "sampling_strategy": draw(st.sampled_from([1.0, 1.0, 0.5])),
+            "min_class_rows": draw(st.sampled_from([1, 1, 6])),
         }
     params = dict(params)
     if params.get("batch_sampler") == "balanced":

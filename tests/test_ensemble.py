@@ -10,12 +10,15 @@ import numpy as np
 import pytest
 from _fitted import STATE
 from _torchless import BLOCK_TORCH
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import balanced_accuracy_score
 
 from skbn import BalancedBNMLPClassifier, BNMLPClassifier
+from skbn._classifier import _Spec
 from skbn._plan import TrainingPlan, subset_counts, subset_rows
 from skbn._training import row_weights
 
@@ -410,6 +413,62 @@ def test_sampling_strategy_keeps_more_of_the_larger_classes():
     plan = TrainingPlan(1, 8, True, True, 0.0, "random", 3, "bootstrap", sampling_strategy=0.1)
     for rows in plan.member_subsets(codes):
         assert np.bincount(codes[rows]).tolist() == [100, 40, 10]
+
+
+@settings(max_examples=60)
+@given(
+    counts=st.lists(st.integers(1, 40), min_size=2, max_size=5),
+    strategy=st.sampled_from([1.0, 0.5, 0.1]),
+    floor=st.integers(1, 50),
+    replacement=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_what_each_member_draws(counts, strategy, floor, replacement, seed):
+    codes = np.repeat(np.arange(len(counts)), counts)
+    np.random.default_rng(seed).shuffle(codes)
+    n_min = min(counts)
+    wanted = [min(n, max(n_min, int(np.ceil(n_min / strategy - 1e-9)), floor)) for n in counts]
+    members = "bootstrap" if replacement else "undersampled"
+    plan = TrainingPlan(
+        seed, 8, True, True, 0.0, "random", 3, members, strategy, min_class_rows=floor
+    )
+    subsets = plan.member_subsets(codes)
+    for rows in subsets:
+        # Every class to at least the floor (at most its own rows), sorted rows,
+        # and without replacement no row twice.
+        assert np.bincount(codes[rows], minlength=len(counts)).tolist() == wanted
+        assert np.all(np.diff(rows) >= (0 if replacement else 1))
+    # Drawn once: every epoch's order runs over the same subsets.
+    for epoch in (0, 3):
+        order = plan.epoch(epoch, codes).order
+        for j, rows in enumerate(subsets):
+            assert_array_equal(np.sort(order[j]), rows)
+    # The loss gives every class the same total weight in each member.
+    spec = _Spec(3, members, 8, sampling_strategy=strategy, min_class_rows=floor)
+    classes = np.arange(len(counts))
+    weights = row_weights(classes, codes, codes, None, np.float64, spec)
+    totals = np.bincount(
+        codes[subsets[0]], weights=None if weights is None else weights[subsets[0]]
+    )
+    assert_allclose(totals, totals[0])
+
+
+def test_min_class_rows_feeds_members_more_than_the_smallest_class():
+    y_lt = np.r_[np.zeros(120, int), np.ones(60, int), np.full(5, 2)]
+    X_lt = np.random.default_rng(0).normal(size=(len(y_lt), 4)) + y_lt[:, None]
+    kw = dict(hidden_layer_sizes=(8,), n_members=3, max_iter=2, random_state=0)
+    model = BalancedBNMLPClassifier(min_class_rows=40, **kw).fit(X_lt, y_lt)
+    assert model.member_class_counts_.tolist() == [40, 40, 5]
+    assert model.batch_size_ == 64 and model.t_ == 2 * 85
+    # Probabilities are still those of a balanced prior.
+    assert_allclose(model.trained_prior_, np.full(3, 1 / 3))
+    plain = BalancedBNMLPClassifier(**kw).fit(X_lt, y_lt)
+    assert plain.member_class_counts_.tolist() == [5, 5, 5]
+    # 1 is the balanced subsets of the default, bit for bit.
+    same = BalancedBNMLPClassifier(min_class_rows=1, **kw).fit(X_lt, y_lt)
+    assert_array_equal(same.coefs_[0], plain.coefs_[0])
+    with pytest.raises(ValueError, match="min_class_rows"):
+        BalancedBNMLPClassifier(min_class_rows=0).fit(X_lt, y_lt)
 
 
 def test_sampling_strategy_weights_each_members_classes_back_to_balance():
