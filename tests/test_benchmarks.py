@@ -158,12 +158,14 @@ def test_digits_long_tail():
     )
     digits = data.load_digits_lt()
     train = np.arange(0, len(digits.y), 2)
-    rows = data.digits_lt_train(train, digits.y, seed=1)
+    rows = data.long_tailed_train(train, digits.y, seed=1, ratio=digits.tail_ratio)
     assert set(rows) <= set(train)
     counts = np.bincount(digits.y[rows])
     n_head = min(np.bincount(digits.y[train]))
     np.testing.assert_array_equal(counts, data.long_tail_counts(n_head, 10, 50))
-    np.testing.assert_array_equal(rows, data.digits_lt_train(train, digits.y, seed=1))
+    np.testing.assert_array_equal(
+        rows, data.long_tailed_train(train, digits.y, seed=1, ratio=digits.tail_ratio)
+    )
 
 
 def test_bench_real_data_runs_and_resumes(tmp_path, capsys):
