@@ -113,6 +113,21 @@ def test_engines_reach_the_same_state_in_float32(problem):
     check_parity(problem, np.float32)
 
 
+@settings(max_examples=25)
+@given(problems(min_batch=3))
+def test_the_public_fallbacks_of_private_torch_ops_walk_the_same_path(problem):
+    """Where a torch release lacks a private kernel (torch._foreach_*, the
+    fused Adam, native_batch_norm and its backward, the activation backward
+    kernels), the engine uses public operations; forced here."""
+    from unittest import mock
+
+    from skbn.engines import _torch
+
+    assert _torch.PRIVATE_OPS  # torch 2.13 has them all: the fallback is forced
+    with mock.patch.object(_torch, "PRIVATE_OPS", False):
+        check_parity(problem, np.float64)
+
+
 X, y = make_classification(
     n_samples=150, n_features=6, n_informative=4, n_classes=3, random_state=0
 )

@@ -35,6 +35,41 @@ _ACTIVATIONS = {
 }
 
 
+def _has_private_ops():
+    try:
+        return all(
+            callable(getattr(torch, name, None))
+            for name in (
+                "_foreach_norm",
+                "_foreach_add_",
+                "_foreach_mul_",
+                "_foreach_addcmul_",
+                "_foreach_sqrt",
+                "_foreach_div_",
+                "_foreach_addcdiv_",
+                "native_batch_norm",
+            )
+        ) and all(
+            hasattr(torch.ops.aten, name)
+            for name in (
+                "threshold_backward",
+                "tanh_backward",
+                "sigmoid_backward",
+                "native_batch_norm_backward",
+            )
+        )
+    except (AttributeError, RuntimeError):
+        return False
+
+
+# Private torch operations (the fused and multi-tensor Adam kernels, the
+# activation and BN kernels) save a kernel launch or an allocation per tensor
+# and per batch; each has a fallback written with public operations, used
+# where a torch release lacks one of them (the tests force it, to check that
+# it walks the NumPy engine's path too). Read at each call.
+PRIVATE_OPS = _has_private_ops()
+
+
 def resolve_device(device):
     """A ``torch.device`` for ``device``, or a ValueError saying why it is unusable."""
     try:
@@ -113,7 +148,7 @@ class TorchEngine(Engine):
         # The fused kernel reads a step count per parameter; one shared tensor.
         step = torch.tensor(float(adam.step), dtype=torch.float32, device=dev)
         self._steps = [step] * len(self.params)
-        self._fused = _fused_adam_runs(dev)
+        self._fused = PRIVATE_OPS and _fused_adam_runs(dev)
         # CUDA graphs need the fused Adam kernel (it reads the step count and
         # the learning rate from tensors, which a replay can update). float32
         # only: the kernel takes a float32 learning-rate tensor, which would
@@ -231,15 +266,17 @@ class TorchEngine(Engine):
         gradients. Returns the penalty's value as a tensor."""
         cfg = self.config
         n = len(self.coefs)
-        if self.coefs[0].dim() == 2:
+        if self.coefs[0].dim() == 2 and PRIVATE_OPS:
             penalty = torch.stack(torch._foreach_norm(self.coefs)).square().sum()
+        elif self.coefs[0].dim() == 2:
+            penalty = sum(c.square().sum() for c in self.coefs)
         else:  # one penalty per member
             penalty = sum(c.square().sum(dim=(-2, -1)) for c in self.coefs)
         penalty = penalty * (0.5 * cfg.alpha / m)
         if cfg.alpha:
-            torch._foreach_add_(grads[:n], self.coefs, alpha=cfg.alpha / m)
+            _foreach("add_", grads[:n], self.coefs, alpha=cfg.alpha / m)
         if cfg.weight_decay:  # decoupled (AdamW), on the weight matrices only
-            torch._foreach_mul_(self.coefs, 1.0 - lr * cfg.weight_decay)
+            _foreach("mul_", self.coefs, 1.0 - lr * cfg.weight_decay)
         if self._fused:
             self._steps[0].add_(1.0)  # the one tensor every entry refers to
             torch._fused_adam_(
@@ -267,14 +304,14 @@ class TorchEngine(Engine):
         b1, b2 = cfg.beta_1, cfg.beta_2
         step_size = lr / (1 - b1**self._step)
         bc2_sqrt = math.sqrt(1 - b2**self._step)
-        torch._foreach_mul_(self.exp_avg, b1)
-        torch._foreach_add_(self.exp_avg, grads, alpha=1 - b1)
-        torch._foreach_mul_(self.exp_avg_sq, b2)
-        torch._foreach_addcmul_(self.exp_avg_sq, grads, grads, value=1 - b2)
-        denom = torch._foreach_sqrt(self.exp_avg_sq)
-        torch._foreach_div_(denom, bc2_sqrt)
-        torch._foreach_add_(denom, cfg.epsilon)
-        torch._foreach_addcdiv_(self.params, self.exp_avg, denom, value=-step_size)
+        _foreach("mul_", self.exp_avg, b1)
+        _foreach("add_", self.exp_avg, grads, alpha=1 - b1)
+        _foreach("mul_", self.exp_avg_sq, b2)
+        _foreach("addcmul_", self.exp_avg_sq, grads, grads, value=1 - b2)
+        denom = _foreach("sqrt", self.exp_avg_sq)
+        _foreach("div_", denom, bc2_sqrt)
+        _foreach("add_", denom, cfg.epsilon)
+        _foreach("addcdiv_", self.params, self.exp_avg, denom, value=-step_size)
 
     def _train_step(self, idx, masks, m, lr):
         """One step on the rows ``idx``; adds the batch's share of the epoch loss
@@ -429,8 +466,19 @@ def _sparse_gradient(X, delta):
     return out.index_add_(0, X.col_indices().long(), contributions)
 
 
+def _foreach(op, tensors, *others, **kwargs):
+    """``torch._foreach_<op>`` over a list of tensors, or the public in-place
+    (or, for ``sqrt``, out-of-place) method on each tensor in turn."""
+    if PRIVATE_OPS:
+        return getattr(torch, f"_foreach_{op}")(tensors, *others, **kwargs)
+    lists = [o if isinstance(o, list) else [o] * len(tensors) for o in others]
+    return [getattr(t, op)(*args, **kwargs) for t, *args in zip(tensors, *lists)]
+
+
 def _activation_backward(name, dh, h):
     """d(loss)/dz from d(loss)/dh, written with the activation's output ``h``."""
+    if not PRIVATE_OPS:
+        return _activation_backward_public(name, dh, h)
     if name == "relu":
         return torch.ops.aten.threshold_backward(dh, h, 0)
     if name == "tanh":
@@ -440,6 +488,56 @@ def _activation_backward(name, dh, h):
     return dh
 
 
+def _activation_backward_public(name, dh, h):
+    if name == "relu":
+        return dh * (h > 0)
+    if name == "tanh":
+        return dh * (1 - h * h)
+    if name == "logistic":
+        return dh * (h * (1 - h))
+    return dh
+
+
+def _native_bn(z, gamma, beta, running_mean, running_var, train, momentum, eps):
+    """``torch.native_batch_norm`` over the rows of a 2-D ``z``, or the same
+    arithmetic in public operations: ``(out, mean, invstd)``, the batch's
+    statistics in training (the running ones updated in place, with the
+    unbiased variance) and the running ones in evaluation."""
+    if PRIVATE_OPS:
+        return torch.native_batch_norm(
+            z, gamma, beta, running_mean, running_var, train, momentum, eps
+        )
+    if train:
+        mean = z.mean(dim=0)
+        var = z.var(dim=0, unbiased=False)
+        n = z.shape[0]
+        running_mean.mul_(1 - momentum).add_(mean, alpha=momentum)
+        running_var.mul_(1 - momentum).add_(var * (n / max(n - 1, 1)), alpha=momentum)
+    else:
+        mean, var = running_mean, running_var
+    invstd = (var + eps).rsqrt()
+    return (z - mean) * (invstd * gamma) + beta, mean, invstd
+
+
+def _native_bn_backward(dout, z, gamma, running_mean, running_var, mean, invstd, train, eps):
+    """``(dz, dgamma, dbeta)`` of :func:`_native_bn` for a 2-D batch."""
+    if PRIVATE_OPS:
+        return torch.ops.aten.native_batch_norm_backward(
+            dout, z, gamma, running_mean, running_var, mean, invstd, train, eps, [True] * 3
+        )
+    if not train:
+        mean, invstd = running_mean, (running_var + eps).rsqrt()
+    xhat = (z - mean) * invstd
+    dbeta = dout.sum(dim=0)
+    dgamma = (dout * xhat).sum(dim=0)
+    if train:
+        n = z.shape[0]
+        dz = (gamma * invstd / n) * (n * dout - dbeta - xhat * dgamma)
+    else:
+        dz = dout * (gamma * invstd)
+    return dz, dgamma, dbeta
+
+
 def _bn_forward(z, gamma, beta, running_mean, running_var, train, momentum, eps):
     """torch's BN kernel over the rows of ``z``; returns the output and what
     :func:`_bn_backward` needs. For an ensemble, ``z`` is ``(k, m, h)`` with
@@ -447,13 +545,13 @@ def _bn_forward(z, gamma, beta, running_mean, running_var, train, momentum, eps)
     ``k * h`` channels are each member's features, and updates the running
     statistics through flat views of them."""
     if z.dim() == 2:
-        out, mean, invstd = torch.native_batch_norm(
+        out, mean, invstd = _native_bn(
             z, gamma, beta, running_mean, running_var, train, momentum, eps
         )
         return out, (z, mean, invstd)
     k, m, h = z.shape
     flat = z.transpose(0, 1).reshape(m, k * h)
-    out, mean, invstd = torch.native_batch_norm(
+    out, mean, invstd = _native_bn(
         flat,
         gamma.view(-1),
         beta.view(-1),
@@ -471,11 +569,11 @@ def _bn_backward(dout, saved, gamma, running_mean, running_var, train, eps):
     one-row batch) it differentiates through the running statistics."""
     z, mean, invstd = saved
     if dout.dim() == 2:
-        return torch.ops.aten.native_batch_norm_backward(
-            dout, z, gamma, running_mean, running_var, mean, invstd, train, eps, [True] * 3
+        return _native_bn_backward(
+            dout, z, gamma, running_mean, running_var, mean, invstd, train, eps
         )
     k, m, h = dout.shape
-    dz, dgamma, dbeta = torch.ops.aten.native_batch_norm_backward(
+    dz, dgamma, dbeta = _native_bn_backward(
         dout.transpose(0, 1).reshape(m, k * h),
         z,
         gamma.view(-1),
@@ -485,7 +583,6 @@ def _bn_backward(dout, saved, gamma, running_mean, running_var, train, eps):
         invstd,
         train,
         eps,
-        [True] * 3,
     )
     return dz.view(m, k, h).transpose(0, 1), dgamma.view(k, h), dbeta.view(k, h)
 
