@@ -362,7 +362,7 @@ def write_report(out, results, recipes, datasets, config):
             config["folds"],
             config["repeats"],
             metrics=metrics,
-            noun=noun,
+            noun=noun if long_tailed else "binary KEEL sets",
         )
     )
     plot_mean_ranks(out / "mean_ranks.png", ranks, cds, groups, noun)
