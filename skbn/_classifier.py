@@ -150,6 +150,8 @@ class _Spec:
     # instead of a validation split.
     validation_fraction: float | None = 0.1
     scoring: object = "loss"
+    # The logit-adjusted loss: log(class prior) added to the training logits.
+    logit_adjusted_loss: bool = False
 
     def subset_counts(self, codes):
         """Rows of each class in a subset member's subset."""
@@ -293,9 +295,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             )
             # scikit-learn refuses all-zero weights itself only from 1.7 on.
             if not np.any(sample_weight > 0):
-                raise ValueError(
-                    "Sample weights must contain at least one non-zero number."
-                )
+                raise ValueError("Sample weights must contain at least one non-zero number.")
         reset = not incremental or first_call
         self._update_class_prior(codes, sample_weight, reset=reset)
         sample_weight = row_weights(self.classes_, y, codes, sample_weight, X.dtype, spec)
@@ -488,7 +488,10 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         spec,
         out_of_bag=False,
     ):
-        config = self._training_config()
+        offset = self._training_offset(spec)
+        config = self._training_config(
+            logit_offset=None if offset is None else tuple(offset.tolist())
+        )
         plan = TrainingPlan(
             seed=self._seed,
             batch_size=self._batch_size(codes, spec),
@@ -516,7 +519,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         if X_val is not None:
 
             def validate(current):
-                return self._validation_score(current, scorer, X_val, y_val, sw_val)
+                return self._validation_score(current, scorer, X_val, y_val, sw_val, offset)
 
         elif out_of_bag:
             validate = out_of_bag_validator(
@@ -589,10 +592,18 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         self.best_validation_score_ = progress.best_validation_score
         self._no_improvement_count = progress.no_improvement_count
 
-    def _validation_score(self, net, scorer, X, codes, sample_weight):
-        """The early-stopping score of ``net`` and its recall of each class."""
+    def _training_offset(self, spec):
+        """What the logit-adjusted loss adds to the logits: ``log(class_prior_)``
+        (a class not seen yet counted as the rarest seen); None for the plain loss."""
+        return np.log(_seen(self.class_prior_)) if spec.logit_adjusted_loss else None
+
+    def _validation_score(self, net, scorer, X, codes, sample_weight, offset=None):
+        """The early-stopping score of ``net`` and its recall of each class;
+        ``'loss'`` is the training loss's cross-entropy (``offset`` added)."""
         logits = predict_logits(net, X, self.activation, self.bn_eps)
         pred = np.argmax(self._adjust(logits), axis=1)
+        if offset is not None:
+            logits = logits + offset
         recall = np.full(len(self.classes_), np.nan)
         for k in np.unique(codes):
             rows = codes == k
@@ -1073,6 +1084,16 @@ class BNMLPClassifier(_BNMLPBase):
         exactly, whatever the remedy: ``logit_adjustment=1`` without a remedy
         is ``prior='balanced'``; setting both is an error.
 
+    loss : {'log_loss', 'logit_adjusted'}, default='log_loss'
+        The training loss. ``'logit_adjusted'`` is the logit-adjusted
+        cross-entropy (Menon et al., 2021; for ``tau = 1`` the balanced
+        softmax of Ren et al., 2020): during training ``log(class_prior_)``
+        is added to the logits, so the network's own logits learn the
+        posterior of a balanced prior, which :meth:`predict_proba` returns
+        (``trained_prior_`` is uniform). It is the training-time form of
+        ``logit_adjustment=1`` and corrects the imbalance like class weights
+        or balanced batches, so combining it with any of them is an error.
+
     prior : {None, 'balanced', 'frequencies'}, dict or array-like, default=None
         The class prior that :meth:`predict_proba` assumes: the class
         frequencies of the world its probabilities describe; :meth:`predict` is
@@ -1316,6 +1337,7 @@ class BNMLPClassifier(_BNMLPBase):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "scoring": [str, callable],
         "logit_adjustment": [Interval(Real, 0, None, closed="left")],
+        "loss": [StrOptions({"log_loss", "logit_adjusted"})],
         "prior": [None, StrOptions({"balanced", "frequencies"}), dict, "array-like"],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
@@ -1357,6 +1379,7 @@ class BNMLPClassifier(_BNMLPBase):
         validation_fraction=0.1,
         scoring="loss",
         logit_adjustment=0.0,
+        loss="log_loss",
         prior=None,
         beta_1=0.9,
         beta_2=0.999,
@@ -1392,6 +1415,7 @@ class BNMLPClassifier(_BNMLPBase):
         self.validation_fraction = validation_fraction
         self.scoring = scoring
         self.logit_adjustment = logit_adjustment
+        self.loss = loss
         self.prior = prior
         self.beta_1 = beta_1
         self.beta_2 = beta_2
@@ -1423,6 +1447,7 @@ class BNMLPClassifier(_BNMLPBase):
             early_stopping=self.early_stopping,
             validation_fraction=self.validation_fraction,
             scoring=self.scoring,
+            logit_adjusted_loss=self.loss == "logit_adjusted",
         )
 
     def _logit_adjustment(self):
@@ -1450,6 +1475,7 @@ class BNMLPClassifier(_BNMLPBase):
             f"class_weight={self.class_weight!r}": self.class_weight is not None,
             "batch_sampler='balanced'": self.batch_sampler == "balanced",
             f"logit_adjustment={self.logit_adjustment!r}": self.logit_adjustment > 0,
+            "loss='logit_adjusted'": self.loss == "logit_adjusted",
             f"member_batches={self.member_batches!r}": self.member_batches in SUBSET_MEMBERS,
         }
         used = [name for name, on in remedies.items() if on]
@@ -1460,6 +1486,6 @@ class BNMLPClassifier(_BNMLPBase):
                 "accuracy 0.87 -> 0.66 with class weights inside balanced members). "
                 "Use one: class_weight='balanced' (in the loss), "
                 "batch_sampler='balanced' (in the batches), logit_adjustment=1 (at "
-                "predict time) or BalancedBNMLPClassifier (members on balanced "
-                "subsets)."
+                "predict time), loss='logit_adjusted' (in the logits of the loss) or "
+                "BalancedBNMLPClassifier (members on balanced subsets)."
             )

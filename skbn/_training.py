@@ -365,7 +365,8 @@ def trained_prior_mass(codes, weights, spec, n_classes):
     """
     counts = np.bincount(codes, minlength=n_classes).astype(np.float64)
     totals = counts if weights is None else np.bincount(codes, weights, n_classes)
-    if spec.batch_sampler == "balanced":
+    if spec.batch_sampler == "balanced" or spec.logit_adjusted_loss:
+        # The logit-adjusted loss trains the logits for a balanced prior too.
         drawn = (counts > 0).astype(np.float64)
     elif spec.member_batches in SUBSET_MEMBERS:
         drawn = np.zeros(n_classes)

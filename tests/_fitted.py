@@ -51,6 +51,8 @@ def draw_estimator_params(draw, st, params):
     params = dict(params)
     if params.get("batch_sampler") == "balanced":
         params["class_weight"] = None
+    elif params.get("class_weight") is None:
+        params["loss"] = draw(st.sampled_from(["log_loss", "logit_adjusted"]))
     params["member_batches"] = draw(st.sampled_from(["shared", "independent"]))
     return params
 

@@ -298,6 +298,9 @@ STACKED = [
     {"class_weight": "balanced", "member_batches": "bootstrap", "ensemble_size": 3},
     {"logit_adjustment": 1.0, "member_batches": "undersampled", "ensemble_size": 3},
     {"batch_sampler": "balanced", "member_batches": "bootstrap", "ensemble_size": 3},
+    {"class_weight": "balanced", "loss": "logit_adjusted"},
+    {"batch_sampler": "balanced", "loss": "logit_adjusted"},
+    {"logit_adjustment": 1.0, "loss": "logit_adjusted"},
 ]
 
 

@@ -93,6 +93,25 @@ def test_loss_is_weighted_cross_entropy_plus_scaled_penalty():
     assert loss == pytest.approx((sw @ ce + alpha / 2 * penalty) / 6, rel=1e-12)
 
 
+def test_the_logit_adjusted_loss_is_the_loss_of_shifted_output_intercepts():
+    """Adding log(prior) to the logits in the loss is the plain loss of a network
+    whose output intercepts are shifted by it: the same value and gradients."""
+    from dataclasses import replace
+
+    rng = np.random.default_rng(0)
+    net = init_network(1, [3, 5, 3], "relu", True, np.float64)
+    X, y = rng.normal(size=(8, 3)), rng.integers(0, 3, 8)
+    offset = np.log([0.7, 0.2, 0.1])
+    config = replace(_config("relu"), logit_offset=tuple(offset))
+    loss, grads, _ = loss_and_gradients(net, config, X, y, None, None)
+    shifted = init_network(1, [3, 5, 3], "relu", True, np.float64)
+    shifted.intercepts[-1] = shifted.intercepts[-1] + offset
+    loss2, grads2, _ = loss_and_gradients(shifted, _config("relu"), X, y, None, None)
+    assert loss == pytest.approx(loss2, rel=1e-12)
+    for a, b in zip(grads, grads2, strict=True):
+        assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
 def test_label_smoothing_is_cross_entropy_with_the_smoothed_target():
     rng = np.random.default_rng(0)
     net = init_network(1, [3, 4, 3], "tanh", False, np.float64)

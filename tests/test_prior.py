@@ -50,6 +50,8 @@ def _normalised(a):
             _normalised(COUNTS * [effective_number_weights(y, beta=0.99)[k] for k in range(3)]),
         ),
         (BNMLPClassifier(batch_sampler="balanced", **KW), np.full(3, 1 / 3)),
+        (BNMLPClassifier(loss="logit_adjusted", **KW), np.full(3, 1 / 3)),
+        (BalancedBNMLPClassifier(n_members=3, min_class_rows=40, **KW), np.full(3, 1 / 3)),
         (BalancedBNMLPClassifier(n_members=3, **KW), np.full(3, 1 / 3)),
         (BalancedBNMLPClassifier(n_members=3, replacement=False, **KW), np.full(3, 1 / 3)),
         (BalancedBNMLPClassifier(n_members=3, sampling_strategy=0.25, **KW), np.full(3, 1 / 3)),

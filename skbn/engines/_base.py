@@ -28,6 +28,9 @@ class TrainingConfig:
     epsilon: float
     label_smoothing: float = 0.0
     weight_decay: float = 0.0
+    # Added to the output logits in the training loss only (the logit-adjusted
+    # loss, Menon et al. 2021): one float per class, or None.
+    logit_offset: tuple | None = None
 
 
 @dataclass

@@ -75,6 +75,8 @@ def loss_and_gradients(net, config, X, y, sample_weight, masks):
         a = h * masks[i] if masks is not None else h
     inputs.append(a)
     logits = a @ net.coefs[-1] + net.intercepts[-1][..., None, :]
+    if config.logit_offset is not None:
+        logits += np.asarray(config.logit_offset, dtype=logits.dtype)
 
     logp = log_softmax_(logits)
     # Label positions, broadcast over the members when they share the batch.

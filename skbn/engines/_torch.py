@@ -137,6 +137,8 @@ class TorchEngine(Engine):
         self.shifts = [tensor(b) for b in network.bn_shifts]
         self.running_means = [tensor(m) for m in network.bn_running_means]
         self.running_vars = [tensor(v) for v in network.bn_running_vars]
+        offset = config.logit_offset
+        self._logit_offset = None if offset is None else tensor(np.asarray(offset, X.dtype))
         # Same order as Network.trainable(), so Adam's state maps one to one.
         self._first_intercept = self.n_hidden if self.batch_norm else 0
         self.params = (
@@ -206,6 +208,8 @@ class TorchEngine(Engine):
             logits = torch.addmm(self.intercepts[-1], a, self.coefs[-1])
         else:
             logits = torch.baddbmm(self.intercepts[-1].unsqueeze(-2), a, self.coefs[-1])
+        if self._logit_offset is not None:
+            logits.add_(self._logit_offset)
 
         logp = torch.log_softmax(logits, dim=-1)
         y = self.y.index_select(0, idx.reshape(-1)).view(idx.shape)
