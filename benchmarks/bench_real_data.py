@@ -88,6 +88,7 @@ LONG_TAILED_RECIPES = (
     "skbn BN none",
     "skbn BN class-weight",
     "skbn BN logit-adjust",
+    "skbn BN logit-adjusted-loss",
 )
 
 
@@ -162,6 +163,8 @@ def skbn_recipes():
         "balanced-batches": {"batch_sampler": "balanced"},
         "stratified-batches": {"batch_sampler": "stratified"},
         "logit-adjust": {"logit_adjustment": 1.0},
+        # The same correction in the training loss (Menon et al. 2021).
+        "logit-adjusted-loss": {"loss": "logit_adjusted"},
         "gaussian-noise": {"sampler": _gaussian_noise},
         "smote": {"sampler": smote},
     }
