@@ -659,7 +659,20 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         if not fast:  # the full validation, with its error messages and conversions
             _check_numeric_frame(X)
             X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=dtype)
-        return forward_folded(self._folded_layers(), X, self.activation)
+        logits = forward_folded(self._folded_layers(), X, self.activation)
+        # Finite inputs near the dtype's maximum can overflow inside the network;
+        # softmax would turn that into NaN probabilities without a word.
+        if not np.isfinite(logits.sum()):
+            bad = ~np.isfinite(logits).all(axis=-1)
+            rows = np.flatnonzero(bad if bad.ndim == 1 else bad.any(axis=0))
+            raise ValueError(
+                f"The network's outputs overflow for {len(rows)} row(s) of X (e.g. row "
+                f"{rows[0]}): their features are too large for {dtype.name} arithmetic "
+                "(near the dtype's maximum), so their probabilities would be NaN. Scale "
+                "or clip the features as they were in training (e.g. with the pipeline's "
+                "scaler, or SmoothClipScaler)."
+            )
+        return logits
 
     def _logits(self, X):
         """The adjusted logits of the model (of the members' mean probability

@@ -134,6 +134,20 @@ CASES = [
         ValueError,
         "NaN",
     ),
+    (
+        "predicting rows near float64's maximum (the network would overflow to NaN)",
+        lambda: BNMLPClassifier(**KW).fit(X, y).predict_proba(np.r_[X[:2], [[1.7e308] * 3]]),
+        ValueError,
+        r"overflow for 1 row\(s\) of X \(e.g. row 2\).*Scale or clip",
+    ),
+    (
+        "the same for the balanced ensemble's members",
+        lambda: (
+            BalancedBNMLPClassifier(n_members=2, **KW).fit(X, y).predict(np.full_like(X, -1.7e308))
+        ),
+        ValueError,
+        "overflow for 40 row",
+    ),
 ]
 
 
