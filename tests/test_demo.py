@@ -50,6 +50,19 @@ def test_the_same_seed_gives_the_same_numbers(tiny_run, tmp_path):
     assert (tmp_path / "report.md").read_text() == (out / "report.md").read_text()
 
 
+def test_a_later_run_with_only_removes_the_earlier_runs_files(tmp_path):
+    quiet = dict(n_seeds=1, scale=0.15, progress=False, log=lambda line: None)
+    run_demo(tmp_path, only=["ensembles", "leakage"], **quiet)
+    assert list(tmp_path.glob("ensembles_*.png"))
+    (tmp_path / "notes.txt").write_text("the user's own file")
+    run_demo(tmp_path, only=["leakage"], **quiet)
+    # No figure of the earlier run sits beside a report that no longer mentions it.
+    md = (tmp_path / "report.md").read_text()
+    assert all(f"]({p.name})" in md for p in tmp_path.glob("*.png"))
+    assert not list(tmp_path.glob("ensembles_*.png"))
+    assert (tmp_path / "notes.txt").read_text() == "the user's own file"
+
+
 def perturbed(rows, key, factor):
     rows = copy.deepcopy(rows)
     for r in rows:

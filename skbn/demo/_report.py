@@ -18,6 +18,7 @@ def write(out, sections, results, config_keys, meta):
     to its rows; ``config_keys`` to the row keys that identify a configuration.
     """
     out.mkdir(parents=True, exist_ok=True)
+    _remove_previous(out)
     (out / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
     _write_csv(out / "results.csv", results, config_keys)
     images = {}
@@ -31,6 +32,27 @@ def write(out, sections, results, config_keys, meta):
             (out / f"{fig.name}.png").write_bytes(images[fig.name])
     (out / "report.md").write_text(_markdown(sections, meta))
     (out / "report.html").write_text(_html(sections, meta, images))
+    written = [*FIXED_FILES, *(f"{name}.png" for name in images)]
+    (out / MANIFEST).write_text("\n".join(written) + "\n")
+
+
+# What a report folder holds besides its figures, and the list of what the
+# last run wrote: a later run (e.g. with --only) removes exactly those files
+# first, so no figure of an earlier run sits beside a report that no longer
+# mentions it, and nothing else in the folder is touched.
+FIXED_FILES = ("results.json", "results.csv", "report.md", "report.html")
+MANIFEST = ".skbn-report-files"
+
+
+def _remove_previous(out):
+    manifest = out / MANIFEST
+    if not manifest.exists():
+        return
+    for name in manifest.read_text().split():
+        # Only plain names inside ``out``: the manifest cannot point elsewhere.
+        if "/" not in name and "\\" not in name and name not in ("", ".", ".."):
+            (out / name).unlink(missing_ok=True)
+    manifest.unlink()
 
 
 def _write_csv(path, results, config_keys):
