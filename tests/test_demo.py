@@ -98,9 +98,8 @@ def test_findings_follow_the_numbers(tiny_run, name, key):
     assert before != after
 
 
-def test_imbalance_findings_state_the_direction():
+def test_imbalance_findings_state_a_direction_only_when_the_seeds_agree():
     base = {
-        "seed": 0,
         "accuracy": 0.9,
         "balanced_accuracy": 0.8,
         "average_precision": 0.7,
@@ -108,17 +107,52 @@ def test_imbalance_findings_state_the_direction():
         "majority_share_of_predictions": 0.5,
         "train_test_gap": 0.1,
     }
-    rows = lambda recall: [
-        {**base, "ratio": 1, "minority_recall": 0.5},
-        {**base, "ratio": 100, "minority_recall": recall},
+
+    def rows(recalls):
+        return [
+            row
+            for seed, recall in enumerate(recalls)
+            for row in (
+                {**base, "seed": seed, "ratio": 1, "minority_recall": 0.5},
+                {**base, "seed": seed, "ratio": 100, "minority_recall": recall},
+            )
+        ]
+
+    def text(recalls):
+        return " ".join(EXPERIMENTS["imbalance"].section(rows(recalls), Setup()).findings)
+
+    assert "minority recall falls from 0.500 to 0.100" in text([0.09, 0.1, 0.11])
+    assert "minority recall rises from 0.500 to 0.900" in text([0.89, 0.9, 0.91])
+    # Seeds that disagree on the direction give no verdict, whatever the means say.
+    assert "minority recall shows no clear difference (0.500 vs 0.600" in text([0.1, 0.9, 0.8])
+
+
+def test_every_number_a_finding_quotes_is_the_one_its_table_shows(tiny_run):
+    """Unsigned numbers in findings (means, shares) are formatted from the values the
+    tables show; signed ones are changes and their intervals, which tables do not hold."""
+    import re
+
+    _, results = tiny_run
+    setup = Setup(seeds=(0, 1), scale=0.15)
+    for name, module in EXPERIMENTS.items():
+        section = module.section(results[name], setup)
+        cells = " ".join(c for _, rows in section.tables for row in rows for c in row)
+        for finding in section.findings:
+            for number in re.findall(r"(?<![+\-−\d.×])\d+\.\d{3,4}(?![\d%])", finding):
+                assert number in cells, (name, number, finding)
+
+
+def test_error_bars_show_the_spread_the_table_shows(tiny_run):
+    _, results = tiny_run
+    section = EXPERIMENTS["regularization"].section(results["regularization"], Setup())
+    ax = section.figures[0].figure.axes[0]
+    spans = [
+        abs(seg[1][1] - seg[0][1])
+        for container in ax.containers
+        for collection in container.lines[2]
+        for seg in collection.get_segments()
     ]
-    section = EXPERIMENTS["imbalance"].section
-    assert "minority recall falls from 0.500 to 0.100" in " ".join(
-        section(rows(0.1), Setup()).findings
-    )
-    assert "minority recall rises from 0.500 to 0.900" in " ".join(
-        section(rows(0.9), Setup()).findings
-    )
+    assert max(spans) > 0  # the zero-length bars of an earlier version fail here
 
 
 def test_command_line_help_lists_every_experiment():

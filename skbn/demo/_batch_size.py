@@ -7,8 +7,8 @@ from sklearn.metrics import log_loss
 
 from .._plan import batch_bounds
 from ..engines._numpy import loss_and_gradients
-from ._common import Figure, Section, mean, mean_std, quiet_fit, series
-from ._data import classification
+from ._common import Figure, Section, change, mean, mean_std, quiet_fit, series
+from ._data import classification, describe
 from ._plots import lines_figure
 
 NAME = "batch_size"
@@ -123,20 +123,41 @@ def section(rows, setup):
         lines[f"BN {'on' if bn else 'off'}"] = series(
             sweep, "train_eval_gap", "batch_size", sizes(setup), batch_norm=bn
         )
-    small, large = sizes(setup)[0], sizes(setup)[-1]
-    gap = {b: mean(sweep, "train_eval_gap", batch_norm=True, batch_size=b) for b in (small, large)}
-    plain = {
-        b: mean(sweep, "train_eval_gap", batch_norm=False, batch_size=b) for b in (small, large)
-    }
+    grid = sizes(setup)
+    small, large = grid[0], grid[-1]
+    gaps = {b: mean(sweep, "train_eval_gap", batch_norm=True, batch_size=b) for b in grid}
+    widest = max(grid, key=lambda b: abs(gaps[b]))
+    plain = [mean(sweep, "train_eval_gap", batch_norm=False, batch_size=b) for b in grid]
     findings = [
-        f"With BN, the eval-mode loss differs from the train-mode loss of the same weights "
-        f"by {gap[small]:+.3f} at batch size {small} and by {gap[large]:+.3f} at {large}: "
-        f"the discrepancy is {abs(gap[small]) / max(abs(gap[large]), 1e-12):.0f}× larger "
-        f"with the smallest batches (without BN it is {plain[small]:+.3f} and "
-        f"{plain[large]:+.3f}: both modes are the same network).",
-        f"Batch size {small} gives a test accuracy of "
-        f"{mean(sweep, 'test_accuracy', batch_norm=True, batch_size=small):.3f} with BN and "
-        f"{mean(sweep, 'test_accuracy', batch_norm=False, batch_size=small):.3f} without.",
+        f"With BN, the eval-mode loss of the final weights on the training rows minus their "
+        f"train-mode loss is {gaps[small]:+.3f} at batch size {small}, {gaps[widest]:+.3f} at "
+        f"{widest} (the largest in size) and {gaps[large]:+.3f} at {large}; without BN it is "
+        f"between {min(plain):+.3f} and {max(plain):+.3f}, as both modes are then the same "
+        "network. "
+        + (
+            "Negative means the running statistics normalise the training rows better "
+            "than each tiny batch's own mean and variance, which are so noisy that the "
+            "loss measured under them is higher."
+            if gaps[widest] < 0
+            else "Positive means the weights fit each batch's own statistics better than "
+            "the running averages that predict uses."
+        ),
+        "From the largest batches to the smallest, with BN: "
+        + change(
+            sweep,
+            "train_eval_gap",
+            {"batch_norm": True, "batch_size": large},
+            {"batch_norm": True, "batch_size": small},
+        ).words("the gap")
+        + ".",
+        f"At batch size {small}, "
+        + change(
+            sweep,
+            "test_accuracy",
+            {"batch_norm": False, "batch_size": small},
+            {"batch_norm": True, "batch_size": small},
+        ).words("test accuracy from BN off to BN on")
+        + ".",
         f"A training set of {single['n_rows']} rows in batches of {single['batch_size']} leaves "
         f"one row over: the plan merged it into the last batch ({single['n_batches']} batches, "
         f"the last of {single['last_batch_rows']} rows), and the fit "
@@ -146,13 +167,14 @@ def section(rows, setup):
         list(sizes(setup)),
         lines,
         "batch size",
-        "eval-mode − train-mode loss",
+        "eval-mode − train-mode loss (nats, mean ± std)",
         log_x=True,
         xticks=list(sizes(setup)),
     )
     return Section(
         "Batch size and BN's train/eval discrepancy",
-        "A 2×64 MLP trained for a fixed number of epochs at each batch size. In training, "
+        describe(setup.n(1000, 4000))
+        + "A 2×64 MLP trained for a fixed number of epochs at each batch size. In training, "
         "BN normalises each batch by its own mean and variance; at predict time by the "
         "running estimates. With tiny batches the two differ most (Wu & Johnson, 2021). "
         "The gap is the loss of the final weights on the training rows in eval mode minus "

@@ -6,8 +6,8 @@ import numpy as np
 from sklearn.metrics import balanced_accuracy_score, recall_score
 
 from .._plan import TrainingPlan
-from ._common import Figure, Section, mean, mean_std, quiet_fit, series
-from ._data import imbalanced
+from ._common import Figure, Section, change, mean, mean_std, quiet_fit, series
+from ._data import describe_imbalanced, imbalanced
 from ._plots import bars_figure
 
 NAME = "bn_imbalance"
@@ -92,6 +92,7 @@ def section(rows, setup):
             "batch size",
             "P(no minority) = (1 − p)^b",
             *(f"counted, {s}" for s in SAMPLERS),
+            "|formula − counted, random|",
         ],
         [
             [
@@ -99,6 +100,8 @@ def section(rows, setup):
                 str(r["batch_size"]),
                 f"{r['predicted']:.3f}",
                 *(f"{r[f'counted_{s}']:.3f}" for s in SAMPLERS),
+                # The difference of the two shown values, as the finding quotes it.
+                f"{abs(_shown(r['predicted']) - _shown(r['counted_random'])):.3f}",
             ]
             for r in counts
         ],
@@ -116,27 +119,43 @@ def section(rows, setup):
             for s in SAMPLERS
         ],
     )
-    worst = max(counts, key=lambda r: abs(r["predicted"] - r["counted_random"]))
+    # Differences of the values as the table shows them (three decimals).
+    worst = max(abs(_shown(r["predicted"]) - _shown(r["counted_random"])) for r in counts)
     ref = next(r for r in counts if r["ratio"] == RATIO and r["batch_size"] == BATCH)
     rec = {
         (bn, s): mean(fits, "minority_recall", batch_norm=bn, batch_sampler=s)
         for bn in (True, False)
         for s in SAMPLERS
     }
+
+    def versus_random(sampler):
+        return change(
+            fits,
+            "minority_recall",
+            {"batch_norm": True, "batch_sampler": "random"},
+            {"batch_norm": True, "batch_sampler": sampler},
+        )
+
     findings = [
         f"The formula (1 − p)^b predicts the share of random batches with no minority row to "
-        f"within {abs(worst['predicted'] - worst['counted_random']):.3f} in every setting counted; at "
-        f"1:{RATIO} with batches of {BATCH}, {ref['counted_random']:.1%} of random batches have no "
-        f"minority row (predicted {ref['predicted']:.1%}), {ref['counted_stratified']:.1%} of "
-        f"stratified ones and {ref['counted_balanced']:.1%} of balanced ones.",
-        f"With BN, minority recall is {rec[(True, 'random')]:.3f} with random batches, "
-        f"{rec[(True, 'stratified')]:.3f} with stratified and {rec[(True, 'balanced')]:.3f} with "
-        f"balanced batches; without BN {rec[(False, 'random')]:.3f}, {rec[(False, 'stratified')]:.3f} "
-        f"and {rec[(False, 'balanced')]:.3f}.",
-        "With BN, stratified batches, which keep the imbalance and remove only its "
-        f"batch-to-batch variation, {_moves(rec[(True, 'random')], rec[(True, 'stratified')])} "
-        "minority recall compared with random batches; balanced batches, which remove the "
-        f"imbalance, {_moves(rec[(True, 'random')], rec[(True, 'balanced')])} it.",
+        f"within {worst:.3f} in every setting counted; at 1:{RATIO} with batches of {BATCH}, "
+        f"{ref['counted_random']:.3f} of random batches have no minority row (predicted "
+        f"{ref['predicted']:.3f}), {ref['counted_stratified']:.3f} of stratified ones and "
+        f"{ref['counted_balanced']:.3f} of balanced ones.",
+        "With BN, against random batches, stratified batches (which keep the imbalance and "
+        "remove only its batch-to-batch variation): "
+        + versus_random("stratified").words("minority recall")
+        + "; balanced batches (which remove the imbalance): "
+        + versus_random("balanced").words("minority recall")
+        + ".",
+        "Without BN the same comparison: "
+        + change(
+            fits,
+            "minority_recall",
+            {"batch_norm": False, "batch_sampler": "random"},
+            {"batch_norm": False, "batch_sampler": "stratified"},
+        ).words("stratified, minority recall")
+        + ".",
     ]
     fig = bars_figure(
         list(SAMPLERS),
@@ -151,7 +170,8 @@ def section(rows, setup):
     )
     return Section(
         "BN and imbalance",
-        "With minority share p, a random batch of b rows has no minority row with "
+        describe_imbalanced(setup.n(2000, 8000), RATIO)
+        + "With minority share p, a random batch of b rows has no minority row with "
         "probability (1 − p)^b; BN's batch statistics then describe the majority alone "
         "(Cheng et al., 2022). The counts come from the plan's batches over many epochs "
         "(full batches only). Then the MLP (64, 32) at 1:20 with each batch sampler, BN on "
@@ -162,9 +182,6 @@ def section(rows, setup):
     )
 
 
-def _moves(before, after, tol=0.01):
-    if after > before + tol:
-        return f"raise ({before:.3f} → {after:.3f})"
-    if after < before - tol:
-        return f"lower ({before:.3f} → {after:.3f})"
-    return f"do not change ({before:.3f} → {after:.3f})"
+def _shown(x):
+    """``x`` as the table shows it (three decimals)."""
+    return float(f"{x:.3f}")

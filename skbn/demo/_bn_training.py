@@ -4,8 +4,8 @@ from functools import partial
 
 import numpy as np
 
-from ._common import Figure, Section, mean, mean_std, quiet_fit
-from ._data import classification
+from ._common import Figure, Section, change, mean, mean_std, quiet_fit
+from ._data import classification, describe
 from ._plots import curves_figure
 
 NAME = "bn_training"
@@ -76,19 +76,33 @@ def section(rows, setup):
                     mean_std(runs, "test_accuracy"),
                 ]
             )
-        findings.append(_finding(activation, target, epochs))
+        final = change(
+            rows,
+            "final_loss",
+            {"activation": activation, "batch_norm": False},
+            {"activation": activation, "batch_norm": True},
+        )
+        findings.append(
+            _finding(activation, target, epochs)
+            + " From BN off to BN on, "
+            + final.words("the final training loss")
+            + "."
+        )
     depth, width = rows[0]["depth"], rows[0]["width"]
     curves = {
-        f"{act}, BN {'on' if bn else 'off'}": [
+        f"{'sigmoid' if act == 'logistic' else 'ReLU'}, BN {'on' if bn else 'off'}": [
             r["loss_curve"] for r in rows if r["activation"] == act and r["batch_norm"] == bn
         ]
         for act in sorted({r["activation"] for r in rows})
         for bn in (True, False)
     }
-    fig = curves_figure(curves, "epoch", "training loss", log_y=True)
+    fig = curves_figure(
+        curves, "epoch", "training loss (nats; geometric mean ×/÷ std)", log_y=True
+    )
     return Section(
         "Batch normalization and training speed",
-        f"An MLP of {depth} hidden layers of {width} units, ReLU or sigmoid, trained with "
+        describe(setup.n(2000, 6000))
+        + f"An MLP of {depth} hidden layers of {width} units, ReLU or sigmoid, trained with "
         "Adam (learning rate 1e-3, batch 64) with and without BN. The target loss is the "
         "mean final loss of the runs without BN.",
         tables=[(header, table)],

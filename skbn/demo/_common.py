@@ -5,6 +5,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats
 from sklearn.exceptions import ConvergenceWarning
 
 from .._classifier import BNMLPClassifier
@@ -80,20 +81,58 @@ def mean_std(rows, key, digits=3, **where):
     return f"{np.mean(v):.{digits}f} ± {np.std(v):.{digits}f}"
 
 
-def compare(a, b, noun, tol=5e-3, digits=3):
-    """A clause saying how ``noun`` moves from ``a`` to ``b``."""
-    if not (np.isfinite(a) and np.isfinite(b)):
-        return f"{noun} cannot be compared (no value)"
-    if abs(a - b) <= tol:
-        return f"{noun} stays about the same ({a:.{digits}f} → {b:.{digits}f})"
-    word = "rises" if b > a else "falls"
-    return f"{noun} {word} from {a:.{digits}f} to {b:.{digits}f}"
+@dataclass(frozen=True)
+class Change:
+    """How ``key`` moves from setting ``a`` to setting ``b``, paired by seed:
+    the two means, and the 95 % t-interval of the mean per-seed change
+    (Student's t with n - 1 degrees of freedom; none with one seed)."""
+
+    a: float
+    b: float
+    low: float
+    high: float
+    n: int
+
+    @property
+    def clear(self):
+        """Whether the interval excludes zero: the seeds agree on a direction."""
+        return self.n > 1 and (self.low > 0 or self.high < 0)
+
+    @property
+    def up(self):
+        return self.clear and self.low > 0
+
+    def interval(self, digits=3):
+        if self.n < 2:
+            return "one seed, no interval"
+        return (
+            f"95 % CI of the paired change {self.low:+.{digits}f} to {self.high:+.{digits}f}, "
+            f"{self.n} seeds"
+        )
+
+    def words(self, noun, digits=3, rises="rises", falls="falls"):
+        """A clause that states a direction only when the interval does."""
+        if not self.clear:
+            return (
+                f"{noun} shows no clear difference ({self.a:.{digits}f} vs "
+                f"{self.b:.{digits}f}; {self.interval(digits)})"
+            )
+        verb = rises if self.up else falls
+        return (
+            f"{noun} {verb} from {self.a:.{digits}f} to {self.b:.{digits}f} "
+            f"({self.interval(digits)})"
+        )
 
 
-def more_or_less(a, b, tol=0.0):
-    """'more' when b > a beyond ``tol``, 'less' when below, else 'about as much'."""
-    if b > a + tol:
-        return "more"
-    if b < a - tol:
-        return "less"
-    return "about as much"
+def change(rows, key, a, b):
+    """The :class:`Change` of ``key`` from the rows matching ``a`` (a dict of
+    row keys) to those matching ``b``, over the seeds both have."""
+    seeds = sorted({r["seed"] for r in rows})
+    pairs = [(mean(rows, key, seed=s, **a), mean(rows, key, seed=s, **b)) for s in seeds]
+    pairs = [(x, y) for x, y in pairs if np.isfinite(x) and np.isfinite(y)]
+    d = np.array([y - x for x, y in pairs])
+    mu_a, mu_b = mean(rows, key, **a), mean(rows, key, **b)
+    if len(d) < 2:
+        return Change(mu_a, mu_b, float("nan"), float("nan"), len(d))
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return Change(mu_a, mu_b, float(d.mean() - half), float(d.mean() + half), len(d))

@@ -7,8 +7,8 @@ import numpy as np
 from .._batchnorm import fold_batchnorm
 from .._network import ACTIVATIONS
 from ..engines._numpy import loss_and_gradients
-from ._common import Figure, Section, mean, mean_std
-from ._data import classification
+from ._common import Figure, Section, change, mean_std
+from ._data import classification, describe
 from ._plots import curves_figure
 
 NAME = "covariate_shift"
@@ -129,53 +129,40 @@ def section(rows, setup):
     table = [
         [
             "on" if bn else "off",
-            mean_std(rows, "mean_shift", batch_norm=bn),
-            mean_std(rows, "loss_range", batch_norm=bn),
+            mean_std(rows, "mean_shift", digits=4, batch_norm=bn),
+            mean_std(rows, "loss_range", digits=4, batch_norm=bn),
             mean_std(rows, "beta_smoothness", batch_norm=bn),
             mean_std(rows, "final_loss", batch_norm=bn),
         ]
         for bn in (True, False)
     ]
-    s_on, s_off = (
-        mean(rows, "mean_shift", batch_norm=True),
-        mean(rows, "mean_shift", batch_norm=False),
-    )
-    r_on, r_off = (
-        mean(rows, "loss_range", batch_norm=True),
-        mean(rows, "loss_range", batch_norm=False),
-    )
-    b_on, b_off = (
-        mean(rows, "beta_smoothness", batch_norm=True),
-        mean(rows, "beta_smoothness", batch_norm=False),
-    )
+
+    def with_bn(key):
+        return change(rows, key, {"batch_norm": False}, {"batch_norm": True})
+
+    shift, flat, smooth = with_bn("mean_shift"), with_bn("loss_range"), with_bn("beta_smoothness")
+    less_shift = shift.clear and not shift.up
+    smoother = smooth.clear and not smooth.up and flat.clear and not flat.up
     findings = [
-        f"Measured as the movement of each hidden layer's input distribution from one epoch "
-        f"to the next, the shift is {s_on:.4f} with BN and {s_off:.4f} without: BN "
-        f"{'reduces' if s_on < s_off else 'does not reduce'} this distributional covariate "
-        f"shift ({s_off / s_on if s_on > 0 else float('inf'):.1f}× ratio).",
-        f"Along the gradient the loss varies by {r_on:.4f} with BN and {r_off:.4f} without, and "
-        f"the gradient changes by {b_on:.3f} vs {b_off:.3f} per unit of distance: "
-        + (
-            "the loss surface is smoother with BN by both probes."
-            if b_on < b_off and r_on < r_off
-            else "the loss surface is not smoother with BN by either probe."
-            if b_on >= b_off and r_on >= r_off
-            else "the gradient is "
-            + ("smoother" if b_on < b_off else "rougher")
-            + " with BN, the loss "
-            + ("flatter" if r_on < r_off else "less flat")
-            + ": the two probes disagree."
-        ),
+        "Measured as the movement of each hidden layer's input distribution from one epoch "
+        "to the next, from BN off to BN on " + shift.words("the shift", digits=4) + ".",
+        "Along the gradient, from BN off to BN on, "
+        + flat.words("the range of the loss", digits=4)
+        + ", and "
+        + smooth.words("the gradient's change per unit of distance")
+        + ".",
         "Santurkar et al. (2018) argue that BN's benefit comes from the smoother loss, not "
         "from less covariate shift; "
         + (
-            "both effects appear in these numbers, so they do not separate the two explanations."
-            if s_on < s_off and b_on < b_off
-            else "only the smoothness effect appears here, which agrees with them."
-            if b_on < b_off
-            else "only the shift effect appears here, which does not support their account."
-            if s_on < s_off
-            else "neither effect appears here."
+            "both effects appear clearly here, so these numbers do not separate the two "
+            "explanations."
+            if less_shift and smoother
+            else "only the smoothness effect appears clearly here, which agrees with them."
+            if smoother
+            else "only the shift effect appears clearly here, which does not support their "
+            "account."
+            if less_shift
+            else "neither effect is clear with these seeds."
         ),
     ]
     fig = curves_figure(
@@ -186,12 +173,13 @@ def section(rows, setup):
             for bn in (True, False)
         },
         "epoch",
-        "layer-input shift from the previous epoch",
+        "layer-input shift from the previous epoch\n(std units; geometric mean ×/÷ std)",
         log_y=True,
     )
     return Section(
         "Internal covariate shift, measured",
-        "Ioffe & Szegedy motivated BN by internal covariate shift: each layer's input "
+        describe(setup.n(2000, 8000))
+        + "Ioffe & Szegedy motivated BN by internal covariate shift: each layer's input "
         "distribution moves as the layers before it learn. Here it is measured on a fixed "
         "probe batch after every epoch of a 4×64 ReLU MLP (the mean over units of the move of "
         "each unit's mean, in standard deviations, plus the log-change of its spread, for "

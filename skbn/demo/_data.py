@@ -50,6 +50,31 @@ def imbalanced_pool(n_majority, ratio, seed, n_features=20):
     return StandardScaler().fit_transform(X), y
 
 
+def describe(n_samples, n_features=20):
+    """The data sentence of an experiment on :func:`classification`."""
+    return (
+        f"Data: scikit-learn's make_classification, {n_samples:,} rows, {n_features} "
+        "features (10 informative), two balanced classes with 2 % of labels flipped; a "
+        "stratified 70/30 train/test split, standardised on the training part. "
+    )
+
+
+def describe_imbalanced(n_majority, ratio, split=True):
+    """The data sentence of an experiment on :func:`imbalanced` (or, with
+    ``split=False``, :func:`imbalanced_pool`)."""
+    ratio_text = f"1:{ratio}" if isinstance(ratio, int) else ratio
+    return (
+        f"Data: scikit-learn's make_classification made imbalanced with imbalanced-learn's "
+        f"make_imbalance: {n_majority:,} majority rows and a minority at {ratio_text} (at "
+        "least 12 rows), 20 features (8 informative); "
+        + (
+            "a stratified 70/30 train/test split, standardised on the training part. "
+            if split
+            else "standardised, for cross-validation. "
+        )
+    )
+
+
 def _split(X, y, seed):
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.3, stratify=y, random_state=seed

@@ -6,8 +6,8 @@ from functools import partial
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score, recall_score
 
-from ._common import Figure, Section, compare, mean, mean_std, quiet_fit, series
-from ._data import imbalanced
+from ._common import Figure, Section, change, mean, mean_std, quiet_fit, series
+from ._data import describe_imbalanced, imbalanced
 from ._plots import lines_figure
 
 NAME = "ensembles"
@@ -68,7 +68,14 @@ def jobs(setup):
 
 
 def section(rows, setup):
-    header = ["members", "batches", "balanced accuracy", "minority recall", "Brier", "disagreement"]
+    header = [
+        "members",
+        "batches",
+        "balanced accuracy",
+        "minority recall",
+        "Brier",
+        "disagreement",
+    ]
     table = [
         [
             str(k),
@@ -86,36 +93,48 @@ def section(rows, setup):
     def at(key, k, mb):
         return mean(rows, key, members=k, member_batches=mb)
 
+    def grows(key, mb):
+        return change(
+            rows, key, {"members": 1, "member_batches": mb}, {"members": top, "member_batches": mb}
+        )
+
     findings = []
     for mb in MEMBER_BATCHES:
         findings.append(
             f"With {mb} batches, from 1 to {top} members "
-            + compare(at("balanced_accuracy", 1, mb), at("balanced_accuracy", top, mb),
-                      "balanced accuracy")
+            + grows("balanced_accuracy", mb).words("balanced accuracy")
             + ", "
-            + compare(at("minority_recall", 1, mb), at("minority_recall", top, mb),
-                      "minority recall")
+            + grows("minority_recall", mb).words("minority recall")
             + " and "
-            + compare(at("brier", 1, mb), at("brier", top, mb), "the Brier score", tol=1e-3)
-            + ("" if at("brier", top, mb) > at("brier", 1, mb) + 1e-3 else
-               " (lower is better calibrated)")
+            + grows("brier", mb).words("the Brier score (lower is better)")
             + "."
         )
-    dis = {mb: at("disagreement", top, mb) for mb in MEMBER_BATCHES}
-    more = "more" if dis["independent"] > dis["shared"] else "less"
+    dis = change(
+        rows,
+        "disagreement",
+        {"members": top, "member_batches": "shared"},
+        {"members": top, "member_batches": "independent"},
+    )
     findings.append(
-        f"Members that draw their own balanced batches disagree {more} than members "
-        f"sharing them: the {top} members' votes differ on {dis['independent']:.1%} of the "
-        f"test rows against {dis['shared']:.1%}."
+        f"The share of test rows on which the {top} members' votes are not unanimous: "
+        + dis.words("from shared to independent batches it", digits=3)
+        + "."
     )
     best = max(
         ((k, mb) for k in SIZES for mb in MEMBER_BATCHES),
         key=lambda s: at("balanced_accuracy", *s),
     )
+    best_k, best_mb = best
     findings.append(
-        f"The best balanced accuracy comes from {best[0]} member(s) with {best[1]} batches "
-        f"({at('balanced_accuracy', *best):.3f}; one network: "
-        f"{at('balanced_accuracy', 1, 'shared'):.3f})."
+        f"The highest mean balanced accuracy comes from {best_k} member(s) with {best_mb} "
+        "batches; "
+        + change(
+            rows,
+            "balanced_accuracy",
+            {"members": 1, "member_batches": "shared"},
+            {"members": best_k, "member_batches": best_mb},
+        ).words("against one network it")
+        + "."
     )
     figures = []
     for key, ylabel in (("balanced_accuracy", "balanced accuracy"), ("brier", "Brier score")):
@@ -128,14 +147,18 @@ def section(rows, setup):
             xticks=list(SIZES),
         )
         figures.append(
-            Figure(f"ensembles_{key}", fig, f"{ylabel.capitalize()} against the number of members.")
+            Figure(
+                f"ensembles_{key}", fig, f"{ylabel.capitalize()} against the number of members."
+            )
         )
     return Section(
         "Ensembles inside one network",
-        f"A 1:{RATIO} problem; one (64,) network with balanced batches, trained as an ensemble "
-        f"of k members (ensemble_size) whose probabilities are averaged. Shared: every member "
+        describe_imbalanced(setup.n(1500, 4000), RATIO) + "One (64,) "
+        "BNMLPClassifier with balanced batches, trained as an ensemble "
+        "of k members (ensemble_size) whose probabilities are averaged. Shared: every member "
         "sees the same batches (TabM); independent: each member draws its own balanced "
-        "batches, so each sees different majority rows (EasyEnsemble inside one network). "
+        "batches, so each sees different majority rows. (Members on fixed balanced subsets "
+        "are BalancedBNMLPClassifier: see the long-tail and probabilities sections.) "
         "Disagreement: share of test rows where the members' votes are not unanimous.",
         tables=[(header, table)],
         figures=figures,

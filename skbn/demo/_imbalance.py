@@ -10,8 +10,8 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from ._common import Figure, Section, compare, mean, mean_std, quiet_fit, series
-from ._data import imbalanced
+from ._common import Figure, Section, change, mean, mean_std, quiet_fit, series
+from ._data import describe_imbalanced, imbalanced
 from ._plots import lines_figure
 
 NAME = "imbalance"
@@ -67,36 +67,39 @@ def section(rows, setup):
     table = [
         [f"1:{ratio}", *(mean_std(rows, m, ratio=ratio) for m in METRICS)] for ratio in ratios
     ]
-    lo = {m: mean(rows, m, ratio=ratios[0]) for m in METRICS}
     hi = {m: mean(rows, m, ratio=ratios[-1]) for m in METRICS}
+
+    def moves(key, noun, **kw):
+        return change(rows, key, {"ratio": ratios[0]}, {"ratio": ratios[-1]}).words(noun, **kw)
+
+    gap = change(rows, "train_test_gap", {"ratio": ratios[0]}, {"ratio": ratios[-1]})
     findings = [
         f"From ratio 1:{ratios[0]} to 1:{ratios[-1]}, "
-        + compare(lo["accuracy"], hi["accuracy"], "accuracy")
+        + moves("accuracy", "accuracy")
         + ", while "
-        + compare(lo["minority_recall"], hi["minority_recall"], "minority recall")
+        + moves("minority_recall", "minority recall")
         + ".",
-        compare(lo["balanced_accuracy"], hi["balanced_accuracy"], "Balanced accuracy")
+        moves("balanced_accuracy", "Balanced accuracy")
         + "; "
-        + compare(lo["average_precision"], hi["average_precision"], "average precision")
+        + moves("average_precision", "average precision")
         + "; "
-        + compare(lo["roc_auc"], hi["roc_auc"], "ROC-AUC")
+        + moves("roc_auc", "ROC-AUC")
         + ".",
         f"At ratio 1:{ratios[-1]}, {100 * hi['majority_share_of_predictions']:.1f}% of the "
         f"predictions go to the majority class, whose share of the test set is "
         f"{100 * ratios[-1] / (ratios[-1] + 1):.1f}%.",
-        compare(
-            lo["train_test_gap"], hi["train_test_gap"], "The train-test gap in balanced accuracy"
-        )
+        gap.words("The train-test gap in balanced accuracy")
         + (
-            ": the network fits its few minority training rows better than it generalises to new ones."
-            if hi["train_test_gap"] > lo["train_test_gap"] + 0.005
+            ": the network fits its few minority training rows better than it generalises "
+            "to new ones."
+            if gap.up
             else "."
         ),
     ]
     fig = lines_figure(
         ratios,
         {
-            m: series(rows, m, "ratio", ratios)
+            m.replace("_", " ").replace("roc auc", "ROC-AUC"): series(rows, m, "ratio", ratios)
             for m in (
                 "accuracy",
                 "balanced_accuracy",
@@ -106,13 +109,13 @@ def section(rows, setup):
             )
         },
         "imbalance ratio (majority rows per minority row)",
-        "score",
+        "score (mean ± std over seeds)",
         log_x=True,
         xticks=ratios,
     )
     return Section(
         "Class imbalance",
-        "A 2-class problem made imbalanced with imbalanced-learn's make_imbalance, the same "
+        describe_imbalanced(setup.n(2000, 8000), "1:1, 1:5, 1:20 or 1:100") + "The same "
         "MLP (64, 32) with BN and no remedy. Accuracy rewards predicting the majority; "
         "balanced accuracy, minority recall and average precision do not (Saito & "
         "Rehmsmeier, 2015).",

@@ -10,7 +10,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler, label_binarize
 
 from .._balanced import BalancedBNMLPClassifier
-from ._common import Figure, Section, mean, mean_std, quiet_fit
+from ._common import Figure, Section, change, mean_std, quiet_fit
 from ._plots import lines_figure
 
 NAME = "long_tail"
@@ -99,21 +99,6 @@ def jobs(setup):
     return [partial(run_one, setup, seed) for seed in setup.seeds]
 
 
-def paired(rows, key, a, b):
-    """``b``'s value minus ``a``'s per seed, and a verdict: 'higher' or 'lower'
-    when every seed moves the same way by more than 0.005, else 'no clear difference'."""
-    diffs = [
-        mean(rows, key, remedy=b, seed=s) - mean(rows, key, remedy=a, seed=s)
-        for s in sorted({r["seed"] for r in rows})
-    ]
-    d = np.asarray(diffs)
-    if len(d) > 1 and np.all(d > 0.005):
-        return d, "higher"
-    if len(d) > 1 and np.all(d < -0.005):
-        return d, "lower"
-    return d, "no clear difference"
-
-
 def section(rows, setup):
     names = list(dict.fromkeys(r["remedy"] for r in rows))
     n_seeds = len({r["seed"] for r in rows})
@@ -121,7 +106,7 @@ def section(rows, setup):
     header = ["remedy", *(m.replace("_", " ") for m in METRICS)]
     table = [[n, *(mean_std(rows, m, remedy=n) for m in METRICS)] for n in names]
     findings = [
-        f"Against no remedy, {name}: " + _verdicts(rows, "no remedy", name, n_seeds) + "."
+        f"Against no remedy, {name}: " + _verdicts(rows, "no remedy", name) + "."
         for name in names[1:]
     ]
     floor = f"balanced ensemble, class floor {FLOOR}"
@@ -129,7 +114,9 @@ def section(rows, setup):
         f"A floor of {FLOOR} rows per class lets each member of the balanced ensemble draw "
         f"up to {FLOOR} rows of each class instead of {int(counts.min())} (the rarest "
         f"class's count; {int(counts.min()) * 10} rows a member without the floor), "
-        "weighted back to balance. Against the ensemble without it: " + _verdicts(rows, "balanced ensemble", floor, n_seeds, METRICS) + "."
+        "weighted back to balance. Against the ensemble without it: "
+        + _verdicts(rows, "balanced ensemble", floor, METRICS)
+        + "."
     )
     fig = lines_figure(
         list(range(10)),
@@ -151,8 +138,8 @@ def section(rows, setup):
         "recall of the rarest three classes; head recall: of the three largest. A single "
         "(64,) network with each remedy (logit adjustment at predict time, or in the training "
         "loss), and the balanced ensemble (BalancedBNMLPClassifier, "
-        f"24 members) with and without min_class_rows={FLOOR}. Differences are called only "
-        f"when every one of the {n_seeds} seeds moves the same way by more than 0.005.",
+        f"24 members) with and without min_class_rows={FLOOR}. A difference is stated only "
+        f"when the 95 % t-interval of its per-seed change ({n_seeds} seeds) excludes zero.",
         tables=[(header, table)],
         figures=[
             Figure(
@@ -165,22 +152,11 @@ def section(rows, setup):
     )
 
 
-def _verdicts(rows, a, b, n_seeds, keys=("balanced_accuracy", "tail_recall")):
-    parts = []
-    for key in keys:
-        d, verdict = paired(rows, key, a, b)
-        label = key.replace("_", " ")
-        if verdict == "no clear difference":
-            parts.append(
-                f"{label} shows no clear difference (per-seed changes {d.min():+.3f} "
-                f"to {d.max():+.3f})"
-            )
-        else:
-            parts.append(
-                f"{label} is {verdict} on all {n_seeds} seeds ({mean(rows, key, remedy=a):.3f} "
-                f"→ {mean(rows, key, remedy=b):.3f})"
-            )
-    return "; ".join(parts)
+def _verdicts(rows, a, b, keys=("balanced_accuracy", "tail_recall")):
+    return "; ".join(
+        change(rows, key, {"remedy": a}, {"remedy": b}).words(key.replace("_", " "))
+        for key in keys
+    )
 
 
 def _class_recall(rows, name):

@@ -2,9 +2,8 @@
 
 from functools import partial
 
-
-from ._common import Figure, Section, mean, mean_std, quiet_fit, series, values
-from ._data import classification
+from ._common import Figure, Section, change, mean, mean_std, quiet_fit, series, values
+from ._data import classification, describe
 from ._plots import lines_figure
 
 NAME = "lr_sweep"
@@ -86,38 +85,38 @@ def section(rows, setup):
                 rows, "test_accuracy", "lr_multiplier", MULTIPLIERS, activation=act, batch_norm=bn
             )
         top = MULTIPLIERS[-1]
-        on = mean(rows, "trained", activation=act, batch_norm=True, lr_multiplier=top)
-        off = mean(rows, "trained", activation=act, batch_norm=False, lr_multiplier=top)
-        div = mean(rows, "diverged", activation=act, batch_norm=False, lr_multiplier=top)
+        n = len(values(rows, "trained", activation=act, batch_norm=True, lr_multiplier=top))
+
+        def count(key, bn):
+            where = {"activation": act, "batch_norm": bn, "lr_multiplier": top}
+            return f"{mean(rows, key, **where) * n:.0f}/{n}"
+
         findings.append(
             f"With {act} at ×{top} the learning rate ({BASE_LR * top:g}), "
-            f"{on:.0%} of the BN runs and {off:.0%} of the plain runs trained "
-            f"(test accuracy ≥ {TRAINED}); {div:.0%} of the plain runs diverged (NaN loss)."
-        )
-        worst_on = min(
-            mean(rows, "test_accuracy", activation=act, batch_norm=True, lr_multiplier=m)
-            for m in MULTIPLIERS
-        )
-        worst_off = min(
-            mean(rows, "test_accuracy", activation=act, batch_norm=False, lr_multiplier=m)
-            for m in MULTIPLIERS
-        )
-        findings.append(
-            f"With {act}, the worst mean test accuracy over the sweep is {worst_on:.3f} with BN "
-            f"and {worst_off:.3f} without: BN is "
-            f"{'more' if worst_on > worst_off + 0.01 else 'not more'} robust to the step size here."
+            f"{count('trained', True)} BN runs and {count('trained', False)} plain runs trained "
+            f"(test accuracy ≥ {TRAINED}); {count('diverged', False)} plain runs and "
+            f"{count('diverged', True)} BN runs diverged (NaN loss). At that rate, from BN off "
+            "to BN on, "
+            + change(
+                rows,
+                "test_accuracy",
+                {"activation": act, "batch_norm": False, "lr_multiplier": top},
+                {"activation": act, "batch_norm": True, "lr_multiplier": top},
+            ).words("test accuracy")
+            + "."
         )
     fig = lines_figure(
         list(MULTIPLIERS),
         lines,
-        "learning-rate multiplier",
-        "test accuracy",
+        f"learning rate (× {BASE_LR:g})",
+        "test accuracy (mean ± std)",
         log_x=True,
         xticks=list(MULTIPLIERS),
     )
     return Section(
         "Learning-rate sweep",
-        f"The same 4×64 MLP trained with Adam at learning rates {BASE_LR:g} × "
+        describe(setup.n(2000, 8000))
+        + f"The same 4×64 MLP trained with Adam at learning rates {BASE_LR:g} × "
         f"{', '.join(map(str, MULTIPLIERS))} (Ioffe & Szegedy report BN training at 5× and 30× "
         "the baseline rate). A run that diverges (NaN loss) is stopped by the estimator and "
         "counted at chance accuracy.",

@@ -8,8 +8,8 @@ from sklearn.metrics import balanced_accuracy_score, brier_score_loss, log_loss
 from sklearn.model_selection import StratifiedKFold
 
 from .._balanced import BalancedBNMLPClassifier
-from ._common import Figure, Section, mean, mean_std, quiet_fit
-from ._data import imbalanced_pool
+from ._common import Figure, Section, change, mean, mean_std, quiet_fit
+from ._data import describe_imbalanced, imbalanced_pool
 
 NAME = "probabilities"
 DESCRIPTION = (
@@ -116,13 +116,17 @@ def section(rows, setup):
     ]
     share = mean(rows, "minority_share")
     loss = {(n, lab): mean(rows, "log_loss", remedy=n, prior=lab) for n in names for lab in PRIORS}
-    ba = {
-        (n, lab): mean(rows, "balanced_accuracy", remedy=n, prior=lab)
-        for n in names
-        for lab in PRIORS
-    }
     rebalanced = [n for n in names if n != "none"]
-    improved = [n for n in rebalanced if loss[n, "training prior"] < loss[n, "as trained"] - 1e-3]
+    corrected = {
+        n: change(
+            rows,
+            "log_loss",
+            {"remedy": n, "prior": "as trained"},
+            {"remedy": n, "prior": "training prior"},
+        )
+        for n in rebalanced
+    }
+    improved = [n for n, c in corrected.items() if c.clear and not c.up]
     best = min(loss, key=loss.get)
     same_without_remedy = abs(loss["none", "as trained"] - loss["none", "training prior"]) < 1e-9
     worst_trained = max(
@@ -141,23 +145,32 @@ def section(rows, setup):
             for n in rebalanced
         )
         + ".",
-        f"Correcting the prior lowers the log loss of {len(improved)} of {len(rebalanced)} "
-        f"rebalanced models; the largest change is {worst_trained}'s, from "
-        f"{loss[worst_trained, 'as trained']:.3f} to {loss[worst_trained, 'training prior']:.3f} "
+        f"Correcting the prior clearly lowers the log loss of {len(improved)} of "
+        f"{len(rebalanced)} rebalanced models (the 95 % interval of the paired change "
+        f"below zero); the largest change is {worst_trained}'s: "
+        + corrected[worst_trained].words("its log loss")
+        + " "
         f"(no remedy: {loss['none', 'as trained']:.3f}, "
         f"{'unchanged' if same_without_remedy else 'changed'} by the correction, "
         "since it trained under the data's prior).",
         f"The lowest log loss is {best[0]} with the {best[1]} ({loss[best]:.3f}).",
-        "Decisions move the other way: balanced accuracy of the rebalanced models "
-        + ", ".join(
-            f"{n} {ba[n, 'as trained']:.3f} → {ba[n, 'training prior']:.3f}" for n in rebalanced
+        "Decisions move the other way, from as trained to the training prior: "
+        + "; ".join(
+            change(
+                rows,
+                "balanced_accuracy",
+                {"remedy": n, "prior": "as trained"},
+                {"remedy": n, "prior": "training prior"},
+            ).words(f"{n}, balanced accuracy")
+            for n in rebalanced
         )
-        + " (as trained → training prior). Use the balanced prior to decide, the training "
-        "prior for risks: the same fit gives both.",
+        + ". Use the balanced prior to decide, the training prior for risks: the same fit "
+        "gives both.",
     ]
     return Section(
         "Probabilities after rebalancing",
-        f"A 1:{RATIO} problem; each remedy trains once per fold ({3 if setup.quick else 5} "
+        describe_imbalanced(setup.n(1500, 4000), RATIO, split=False)
+        + f"Each remedy trains once per fold ({3 if setup.quick else 5} "
         "stratified folds), and the same fit is scored with its probabilities as trained "
         "and moved to the training data's prior (prior='frequencies'). Log loss, Brier "
         "score and expected calibration error (10 bins of the minority's probability) on "

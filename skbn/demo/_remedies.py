@@ -20,8 +20,8 @@ from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV
 
 from .._class_weight import effective_number_weights
 from ..resampling import GaussianNoiseOverSampler
-from ._common import Figure, Section, mean, mean_std, quiet_fit
-from ._data import imbalanced_pool
+from ._common import Figure, Section, change, mean, mean_std, quiet_fit
+from ._data import describe_imbalanced, imbalanced_pool
 
 NAME = "remedies"
 DESCRIPTION = "Remedies compared (none, over/under-sampling, SMOTE, weights, augmentation, batches, logit adjustment, threshold) at 1:20 and 1:100."
@@ -109,21 +109,45 @@ def section(rows, setup):
             for i, n in enumerate(ranked, 1)
         ]
         tables.append((header, table))
-        base = mean(at, "balanced_accuracy", remedy="none")
         best = ranked[0]
-        better = [
+        clear_gain = [
             n
             for n in names
-            if n != "none" and mean(at, "balanced_accuracy", remedy=n) > base + 0.005
+            if n != "none"
+            and change(at, "balanced_accuracy", {"remedy": "none"}, {"remedy": n}).up
         ]
+        level = [
+            n
+            for n in ranked[1:]
+            if not change(at, "balanced_accuracy", {"remedy": best}, {"remedy": n}).clear
+        ]
+        n_minority = max(setup.n(1500, 4000) // ratio, 12)
+        top_recall = max(names, key=lambda n: mean(at, "minority_recall", remedy=n))
+        tn, fp, fn, tp = np.sum([r["confusion"] for r in at if r["remedy"] == top_recall], axis=0)
         ap = {n: mean(at, "average_precision", remedy=n) for n in names}
         findings += [
-            f"At 1:{ratio}, {best} ranks first on balanced accuracy "
-            f"({mean(at, 'balanced_accuracy', remedy=best):.3f} vs {base:.3f} with no remedy); "
-            f"{len(better)} of {len(names) - 1} remedies beat no remedy by more than 0.005.",
-            f"At 1:{ratio}, minority recall goes from {mean(at, 'minority_recall', remedy='none'):.3f} "
-            f"with no remedy to {max(mean(at, 'minority_recall', remedy=n) for n in names):.3f} at best "
-            f"({max(names, key=lambda n: mean(at, 'minority_recall', remedy=n))}).",
+            f"At 1:{ratio} ({n_minority} minority rows per seed, {n_minority * len(setup.seeds)} "
+            f"in all), {best} has the highest mean balanced accuracy: "
+            + change(at, "balanced_accuracy", {"remedy": "none"}, {"remedy": best}).words(
+                "against no remedy it"
+            )
+            + f". {len(clear_gain)} of {len(names) - 1} remedies are clearly above no remedy; "
+            + (
+                f"{len(level)} others ({', '.join(level)}) cannot be told apart from {best} "
+                "with these seeds."
+                if level
+                else f"every other remedy is clearly below {best}."
+            ),
+            f"At 1:{ratio}, minority recall goes from "
+            f"{mean(at, 'minority_recall', remedy='none'):.3f} with no remedy to "
+            f"{mean(at, 'minority_recall', remedy=top_recall):.3f} at best ({top_recall}), "
+            f"which labels {fp} of the {tn + fp} majority rows (summed over folds and seeds) "
+            "as minority"
+            + (
+                f": {fp / (tn + fp):.0%} of the majority flagged, recall bought with false alarms."
+                if fp > 0.1 * (tn + fp)
+                else "."
+            ),
             f"At 1:{ratio}, average precision ranges from {min(ap.values()):.3f} to "
             f"{max(ap.values()):.3f}: remedies that only move the threshold (logit adjustment, "
             f"tuned threshold) leave the ranking, hence AP, "
@@ -134,12 +158,14 @@ def section(rows, setup):
             Figure(
                 f"confusion_{ratio}",
                 _confusion_grid(at, names),
-                f"Confusion matrices at 1:{ratio}, summed over folds and seeds.",
+                f"Confusion matrices at 1:{ratio}, summed over folds and seeds, as shares of "
+                "each true class's rows.",
             )
         )
     return Section(
         "Remedies compared",
-        "Each remedy trains the same MLP (32,) with stratified cross-validation "
+        describe_imbalanced(setup.n(1500, 4000), "1:20 or 1:100", split=False)
+        + "Each remedy trains the same MLP (32,) with stratified cross-validation "
         f"({3 if setup.quick else 5} folds, resampling inside the training folds only). "
         "Tables are ranked by balanced accuracy; G-mean is imbalanced-learn's "
         "geometric_mean_score.",
@@ -150,16 +176,21 @@ def section(rows, setup):
 
 
 def _confusion_grid(rows, names):
+    """Each remedy's confusion matrix, rows normalised to rates (the recall of
+    each true class on the diagonal), on one colour scale with a colour bar."""
     import matplotlib.pyplot as plt
 
     cols = 5
-    fig, axes = plt.subplots(-(-len(names) // cols), cols, figsize=(12, 5.2), layout="constrained")
+    fig, axes = plt.subplots(-(-len(names) // cols), cols, figsize=(12, 5.4), layout="constrained")
     for ax, name in zip(axes.ravel(), names):
         total = np.sum([r["confusion"] for r in rows if r["remedy"] == name], axis=0).reshape(2, 2)
-        ConfusionMatrixDisplay(total, display_labels=["maj", "min"]).plot(
-            ax=ax, colorbar=False, values_format="d"
-        )
+        rates = total / total.sum(axis=1, keepdims=True)
+        display = ConfusionMatrixDisplay(rates, display_labels=["majority", "minority"])
+        display.plot(ax=ax, colorbar=False, values_format=".2f", im_kw={"vmin": 0, "vmax": 1})
         ax.set_title(name, fontsize="small")
+        ax.set_xlabel("predicted", fontsize="small")
+        ax.set_ylabel("true", fontsize="small")
     for ax in axes.ravel()[len(names) :]:
         ax.axis("off")
+    fig.colorbar(display.im_, ax=axes, shrink=0.8, label="share of the true class's rows")
     return fig
