@@ -375,6 +375,9 @@ def write_report(out, results, recipes, datasets, config):
         )
     )
     plot_mean_ranks(out / "mean_ranks.png", ranks, cds, groups, noun)
+    (out / "findings.md").write_text(
+        "\n".join(findings(tables, main, fit_median, names, peers, metrics, noun)) + "\n"
+    )
 
     summary = {
         "config": config,
@@ -551,6 +554,63 @@ def recommended_section(
             markdown(pd.DataFrame(rows).T.fillna("–"), "recipe"),
         ]
     return lines + [""]
+
+
+def findings(tables, sets, fit_median, names, peers, metrics=METRICS, noun="binary sets"):
+    """A few sentences computed from the run, for the user guide: the recommended
+    recipe against the forest and against the peer with the best mean of each
+    metric, what BN adds, and the fit time. Differences come with wins/ties/losses
+    over the data sets and the Wilcoxon p; none is worded as a win when the sets
+    split."""
+    if RECOMMENDED not in names or not peers:
+        return []
+    means = {m: tables[m][sets].mean(axis=1) for m in metrics}
+    lines = []
+    for m, label in metrics.items():
+        t = tables[m][sets]
+        best_peer = means[m][peers].idxmax()
+        res = pairwise(t.loc[RECOMMENDED], t.loc[best_peer])
+        low, high = mean_difference_interval(t.loc[RECOMMENDED], t.loc[best_peer])
+        verdict = (
+            "ahead"
+            if res["wins"] > res["losses"] and low > 0
+            else "behind"
+            if res["losses"] > res["wins"] and high < 0
+            else "not told apart"
+        )
+        lines.append(
+            f"- **{label}**: `skbn recommended` {means[m][RECOMMENDED]:.3f}, the best peer "
+            f"({best_peer}) {means[m][best_peer]:.3f}: {verdict} (difference "
+            f"{means[m][RECOMMENDED] - means[m][best_peer]:+.3f}, 95 % bootstrap interval over "
+            f"the {len(sets)} {noun} {low:+.3f} to {high:+.3f}; sets "
+            f"{res['wins']}/{res['ties']}/{res['losses']}, Wilcoxon p {_p(res['p'])})."
+        )
+    brf = "BalancedRandomForest"
+    if brf in names:
+        parts = []
+        for m, label in metrics.items():
+            res = pairwise(tables[m][sets].loc[RECOMMENDED], tables[m][sets].loc[brf])
+            parts.append(
+                f"{label.lower()} {means[m][RECOMMENDED]:.3f} against {means[m][brf]:.3f} "
+                f"(sets {res['wins']}/{res['ties']}/{res['losses']}, p {_p(res['p'])})"
+            )
+        lines.append("- **Against the balanced random forest**: " + "; ".join(parts) + ".")
+    no_bn = f"{RECOMMENDED} - BN"
+    if no_bn in names:
+        t = tables["balanced_accuracy"][sets]
+        res = pairwise(t.loc[RECOMMENDED], t.loc[no_bn])
+        lines.append(
+            f"- **BN**: without it the same recipe's balanced accuracy is "
+            f"{means['balanced_accuracy'][no_bn]:.3f} ({res['mean_diff']:+.3f} for BN; sets "
+            f"{res['wins']}/{res['ties']}/{res['losses']}, p {_p(res['p'])})."
+        )
+    if brf in names:
+        ratio = fit_median.loc[RECOMMENDED, "fit_time"] / fit_median.loc[brf, "fit_time"]
+        lines.append(
+            f"- **Fit time**: median {fit_median.loc[RECOMMENDED, 'fit_time']:.2f} s a fold, "
+            f"{ratio:.2f}× the balanced random forest's."
+        )
+    return lines
 
 
 def mean_difference_interval(a, b, n_boot=10_000, level=0.95, seed=0):

@@ -68,4 +68,5 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
 }
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["tables.css"]  # wide tables scroll instead of being cut off

@@ -23,6 +23,8 @@ _COLOURS = {
     "balanced batches": "tab:cyan",
     "balanced ensemble": "tab:red",
     "shared": "tab:blue",
+    "train": "black",
+    "test": "tab:pink",
     "independent": "tab:red",
 }
 
