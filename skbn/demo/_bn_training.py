@@ -112,6 +112,7 @@ def section(rows, setup):
 
 
 def _finding(activation, target, epochs):
+    activation = "sigmoid" if activation == "logistic" else "ReLU"
     with_bn = np.mean(epochs[True]) if epochs[True] else None
     without = np.mean(epochs[False]) if epochs[False] else None
     if with_bn is None:

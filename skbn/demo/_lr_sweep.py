@@ -14,6 +14,7 @@ CONFIG = ("activation", "batch_norm", "lr_multiplier")
 
 BASE_LR = 0.01
 MULTIPLIERS = (1, 5, 30)
+NAMES = {"relu": "ReLU", "logistic": "sigmoid"}  # as the figures and findings say them
 TRAINED = 0.75  # test accuracy counted as "trained" (chance is 0.5)
 
 
@@ -81,7 +82,7 @@ def section(rows, setup):
                         mean_std(rows, "test_accuracy", **where),
                     ]
                 )
-            lines[f"{act}, BN {'on' if bn else 'off'}"] = series(
+            lines[f"{NAMES[act]}, BN {'on' if bn else 'off'}"] = series(
                 rows, "test_accuracy", "lr_multiplier", MULTIPLIERS, activation=act, batch_norm=bn
             )
         top = MULTIPLIERS[-1]
@@ -92,7 +93,7 @@ def section(rows, setup):
             return f"{mean(rows, key, **where) * n:.0f}/{n}"
 
         findings.append(
-            f"With {act} at ×{top} the learning rate ({BASE_LR * top:g}), "
+            f"With {NAMES[act]} at ×{top} the learning rate ({BASE_LR * top:g}), "
             f"{count('trained', True)} BN runs and {count('trained', False)} plain runs trained "
             f"(test accuracy ≥ {TRAINED}); {count('diverged', False)} plain runs and "
             f"{count('diverged', True)} BN runs diverged (NaN loss). At that rate, from BN off "
