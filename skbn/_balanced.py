@@ -9,7 +9,6 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 
 from ._classifier import AUTO_SUBSET_BATCH, _BNMLPBase, _Spec
-from ._plan import subset_counts
 from ._training import out_of_bag_mean
 
 __all__ = ["BalancedBNMLPClassifier"]
@@ -406,9 +405,7 @@ class BalancedBNMLPClassifier(_BNMLPBase):
         return replace(spec, batch_size=auto)
 
     def _after_fit(self, X, codes, plan, incremental):
-        self.member_class_counts_ = subset_counts(
-            codes, plan.sampling_strategy, plan.min_class_rows
-        )
+        self.member_class_counts_ = plan.subset_counts(codes)
         for name in ("oob_score_", "oob_decision_function_"):
             self.__dict__.pop(name, None)
         if not self.oob_score or incremental:

@@ -48,9 +48,9 @@ def subset_counts(codes, sampling_strategy=1.0, min_class_rows=1):
     return np.where(counts > 0, np.minimum(counts, wanted), 0)
 
 
-def subset_rows(codes, sampling_strategy=1.0, min_class_rows=1):
+def subset_rows(codes, sampling_strategy=1.0):
     """How many rows each member's subset has."""
-    return int(subset_counts(codes, sampling_strategy, min_class_rows).sum())
+    return int(subset_counts(codes, sampling_strategy).sum())
 
 
 def _stream(seed, purpose, epoch=0, member=0):
@@ -247,6 +247,10 @@ class TrainingPlan:
         rows = np.sort(np.concatenate(kept)) if kept else candidates
         return rows, mask[:, rows]
 
+    def subset_counts(self, codes):
+        """Rows of each class in every member's subset (:func:`subset_counts`)."""
+        return subset_counts(codes, self.sampling_strategy, self.min_class_rows)
+
     def member_subset(self, codes, member):
         """The rows member ``member`` trains on with ``member_batches`` in
         :data:`SUBSET_MEMBERS`: every class present drawn to the smallest
@@ -258,6 +262,6 @@ class TrainingPlan:
         its own stream, so the same in every epoch; sorted."""
         rng = _stream(self.seed, _SUBSET, 0, member)
         replace = self.member_batches == "bootstrap"
-        counts = subset_counts(codes, self.sampling_strategy, self.min_class_rows)
+        counts = self.subset_counts(codes)
         pools = [(np.flatnonzero(codes == k), counts[k]) for k in np.unique(codes)]
         return np.sort(np.concatenate([rng.choice(p, n, replace=replace) for p, n in pools]))
