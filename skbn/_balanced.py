@@ -14,7 +14,57 @@ from ._training import out_of_bag_mean
 __all__ = ["BalancedBNMLPClassifier"]
 
 
-class BalancedBNMLPClassifier(_BNMLPBase):
+# BNMLPClassifier's remedies, each with what the balanced ensemble offers instead.
+_REMEDIES_ELSEWHERE = {
+    "class_weight": "to weight some classes more than balance does, use BNMLPClassifier("
+    "class_weight=...), a single network",
+    "batch_sampler": "sampling_strategy and min_class_rows set how its subsets are drawn",
+    "logit_adjustment": "for probabilities under another class prior, use prior="
+    "'frequencies' or the deployment frequencies (exact, no refit)",
+    "loss": "its loss is the cross-entropy of balanced subsets; BNMLPClassifier("
+    "loss='logit_adjusted') is the single network with the logit-adjusted loss",
+}
+
+
+def _refuse_remedies(cls, params, error):
+    given = [name for name in _REMEDIES_ELSEWHERE if name in params]
+    if given:
+        name = given[0]
+        raise error(
+            f"{cls.__name__} has no parameter {name!r}: each member already trains on "
+            f"its own balanced subset, and a second remedy would correct the "
+            f"imbalance twice. Instead, {_REMEDIES_ELSEWHERE[name]}."
+        )
+
+
+class _RefusesRemedies:
+    """Explains why a remedy parameter is refused, at construction and in
+    ``set_params``. ``__new__`` lives here, not on the estimator, so that
+    ``inspect.signature`` still reads the estimator's ``__init__``."""
+
+    def __new__(cls, *args, **kwargs):
+        # Python's bare "unexpected keyword argument" would not say why.
+        _refuse_remedies(cls, kwargs, TypeError)
+        return super().__new__(cls)
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator (scikit-learn's ``set_params``).
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            This estimator.
+        """
+        _refuse_remedies(type(self), params, ValueError)
+        return super().set_params(**params)
+
+
+class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
     """A balanced ensemble of MLPs with batch normalization, trained as one network.
 
     Each of ``n_members`` members is an MLP of its own (``Linear -> BatchNorm

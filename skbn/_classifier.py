@@ -52,10 +52,10 @@ AUTO_SUBSET_BATCH = 64
 _BN_ATTRS = ("bn_scales_", "bn_shifts_", "bn_running_means_", "bn_running_vars_")
 
 
-def _check_numeric_frame(X):
+def _check_numeric_frame(X, estimator):
     """A DataFrame with string or category columns gets an error that names them
-    and shows the encoding step (scikit-learn's own message says only that a
-    string could not be converted to float)."""
+    and shows the recommended encoding pipeline (scikit-learn's own message says
+    only that a string could not be converted to float)."""
     dtypes = getattr(X, "dtypes", None)
     if dtypes is None or not hasattr(dtypes, "items"):
         return
@@ -63,16 +63,19 @@ def _check_numeric_frame(X):
 
     bad = [col for col, dt in dtypes.items() if not (is_numeric_dtype(dt) or is_bool_dtype(dt))]
     if bad:
+        name = type(estimator).__name__
         kinds = sorted({str(dtypes[col]) for col in bad})
         raise ValueError(
             f"X has non-numeric columns {bad} (dtype {', '.join(kinds)}); "
-            "BNMLPClassifier takes numbers only. Encode them in a pipeline, e.g.\n"
+            f"{name} takes numbers only. Encode them in a pipeline, as the README's "
+            "recommended model does:\n"
             "    make_pipeline(\n"
-            "        ColumnTransformer(\n"
-            f"            [('categories', OneHotEncoder(handle_unknown='ignore'), {bad!r})],\n"
-            "            remainder=StandardScaler(),\n"
-            "        ),\n"
-            "        BNMLPClassifier(),\n"
+            "        ColumnTransformer([\n"
+            "            ('numbers', make_pipeline(SimpleImputer(), SmoothClipScaler()),\n"
+            "             make_column_selector(dtype_include='number')),\n"
+            f"            ('strings', OneHotEncoder(handle_unknown='ignore'), {bad!r}),\n"
+            "        ]),\n"
+            f"        {name}(),\n"
             "    )"
         )
 
@@ -272,7 +275,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         else:
             first_call = not (self.warm_start and hasattr(self, "classes_"))
         hidden = self._validated_hidden_layer_sizes()
-        _check_numeric_frame(X)
+        _check_numeric_frame(X, self)
         _check_targets(y)
         X, y = validate_data(
             self,
@@ -296,6 +299,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             # scikit-learn refuses all-zero weights itself only from 1.7 on.
             if not np.any(sample_weight > 0):
                 raise ValueError("Sample weights must contain at least one non-zero number.")
+            self._check_weighted_classes(codes, sample_weight)
         reset = not incremental or first_call
         self._update_class_prior(codes, sample_weight, reset=reset)
         sample_weight = row_weights(self.classes_, y, codes, sample_weight, X.dtype, spec)
@@ -361,6 +365,20 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
                 f"of positive integers, got {self.hidden_layer_sizes!r}."
             )
         return [int(s) for s in sizes]
+
+    def _check_weighted_classes(self, codes, sample_weight):
+        """A class whose rows all weigh 0 would be in ``classes_`` and predicted
+        with no information on it; the balanced members would even draw it."""
+        present = np.bincount(codes, minlength=len(self.classes_)) > 0
+        weighed = np.bincount(codes, weights=sample_weight, minlength=len(self.classes_)) > 0
+        empty = self.classes_[present & ~weighed]
+        if len(empty):
+            raise ValueError(
+                f"{type(self).__name__}: sample_weight is 0 on every row of class(es) "
+                f"{empty.tolist()}, so the model would learn nothing about them yet "
+                "predict them. Drop those rows (and the class) from X and y, or give "
+                "them a positive weight."
+            )
 
     def _encode(self, y, check_warm_start):
         present = unique_labels(y)
@@ -657,7 +675,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             and np.isfinite(X.sum())
         )
         if not fast:  # the full validation, with its error messages and conversions
-            _check_numeric_frame(X)
+            _check_numeric_frame(X, self)
             X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=dtype)
         logits = forward_folded(self._folded_layers(), X, self.activation)
         # Finite inputs near the dtype's maximum can overflow inside the network;

@@ -62,6 +62,14 @@ def minimum_cost_decisions(proba, cost_matrix):
     proba = np.asarray(proba, dtype=np.float64)
     if proba.ndim != 2:
         raise ValueError(f"proba must be 2-D (n_samples, n_classes), got shape {proba.shape}.")
+    bad = ~np.isfinite(proba).all(axis=1) | (proba < 0).any(axis=1)
+    if bad.any():
+        # argmin over NaN costs picks the first class, silently.
+        raise ValueError(
+            f"minimum_cost_decisions: proba has negative or non-finite values in "
+            f"{int(bad.sum())} row(s) (e.g. row {int(np.flatnonzero(bad)[0])}); pass "
+            "probabilities, as predict_proba returns them, not scores or log-probabilities."
+        )
     cost = _check_cost_matrix(cost_matrix, proba.shape[1])
     return np.argmin(proba @ cost.T, axis=1)
 

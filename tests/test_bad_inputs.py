@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skbn import BalancedBNMLPClassifier, BNMLPClassifier
+from skbn import BalancedBNMLPClassifier, BNMLPClassifier, minimum_cost_decisions
 
 rng = np.random.RandomState(0)
 X = rng.randn(40, 3)
@@ -64,7 +64,7 @@ CASES = [
             X, y, sample_weight=np.where(y == 1, 0.0, 1.0)
         ),
         ValueError,
-        "gives every row a weight of 0",
+        r"sample_weight is 0 on every row of class\(es\) \[1\]",
     ),
     (
         "sample_weight all zero",
@@ -77,6 +77,53 @@ CASES = [
         lambda: BNMLPClassifier(**KW).partial_fit(X, y, classes=[2]),
         ValueError,
         r"y has labels \[0, 1\] that are not among the classes .* \[2\]",
+    ),
+    (
+        "sample weights 0 on every row of one class (balanced members would draw it blind)",
+        lambda: BalancedBNMLPClassifier(n_members=2, **KW).fit(
+            X, y, sample_weight=np.where(y == 1, 0.0, 1.0)
+        ),
+        ValueError,
+        r"BalancedBNMLPClassifier: sample_weight is 0 on every row of class\(es\) \[1\]",
+    ),
+    (
+        "the same for the single network",
+        lambda: BNMLPClassifier(**KW).fit(X, y, sample_weight=np.where(y == 0, 0.0, 2.0)),
+        ValueError,
+        r"0 on every row of class\(es\) \[0\].*Drop those rows",
+    ),
+    (
+        "a remedy given to the balanced ensemble",
+        lambda: BalancedBNMLPClassifier(class_weight="balanced"),
+        TypeError,
+        r"BalancedBNMLPClassifier has no parameter 'class_weight'.*twice.*BNMLPClassifier",
+    ),
+    (
+        "the same through set_params (a grid search's parameter)",
+        lambda: BalancedBNMLPClassifier().set_params(logit_adjustment=1.0),
+        ValueError,
+        r"no parameter 'logit_adjustment'.*prior='frequencies'",
+    ),
+    (
+        "a string column given to the balanced ensemble",
+        lambda: BalancedBNMLPClassifier(**KW).fit(
+            pd.DataFrame({"x": X[:, 0], "city": ["a", "b"] * 20}), y
+        ),
+        ValueError,
+        r"non-numeric columns \['city'\].*BalancedBNMLPClassifier takes numbers only"
+        r"(.|\n)*SmoothClipScaler(.|\n)*BalancedBNMLPClassifier\(\)",
+    ),
+    (
+        "negative probabilities given to minimum_cost_decisions",
+        lambda: minimum_cost_decisions([[0.5, 0.5], [-0.1, 1.1]], [[0, 1], [1, 0]]),
+        ValueError,
+        r"negative or non-finite values in 1 row\(s\) \(e.g. row 1\)",
+    ),
+    (
+        "NaN probabilities given to minimum_cost_decisions",
+        lambda: minimum_cost_decisions([[np.nan, 0.5]], [[0, 1], [1, 0]]),
+        ValueError,
+        "not scores or log-probabilities",
     ),
     (
         "one class only",
