@@ -20,7 +20,8 @@ __all__ = [
     "__version__",
 ]
 
-__version__ = "0.1.0"
+# The one place the version is written: pyproject.toml reads it from here.
+__version__ = "0.2.0"
 
 
 def __getattr__(name):
