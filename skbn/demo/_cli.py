@@ -4,6 +4,7 @@ import argparse
 import sys
 import time
 import warnings
+from collections import Counter
 from pathlib import Path
 
 from joblib import Parallel, delayed
@@ -97,10 +98,11 @@ def run_demo(
         depend on it.
     scale : float, default=1.0
         Multiplies data sizes and epoch counts (the tests use a tiny scale).
-    progress : bool or None, default=True
-        Show a tqdm progress bar on stderr. ``True`` shows it only where
-        stderr is a terminal (CI logs stay quiet), ``'always'`` everywhere,
-        ``False`` never.
+    progress : bool or 'always', default=True
+        ``True``: a tqdm progress bar on stderr where stderr is a terminal,
+        and elsewhere (a CI log, a redirect) one line per finished
+        experiment with its name and seconds. ``'always'``: the bar
+        everywhere. ``False``: nothing.
     log : callable, default=print
         Receives the closing line.
 
@@ -124,24 +126,39 @@ def run_demo(
     seeds = tuple(range(seed, seed + (n_seeds or (3 if quick else 5))))
     setup = Setup(quick=quick, seeds=seeds, backend=backend, scale=scale)
     tasks = [(name, job) for name in names for job in EXPERIMENTS[name].jobs(setup)]
+    on_terminal = sys.stderr.isatty()
     bar = tqdm(
         total=len(tasks),
         unit="job",
-        # None: tqdm's own rule, shown only on a terminal.
-        disable=None if progress is True else not progress,
+        disable=not (progress == "always" or (progress and on_terminal)),
         dynamic_ncols=True,
     )
+    # Where the bar is not drawn (a CI log, nohup, a notebook's redirect), one
+    # line per finished experiment says the run is alive.
+    lines = progress is True and not on_terminal
     results = {name: [] for name in names}
     start = time.perf_counter()
     # Ordered results: the output does not depend on n_jobs or timing.
     outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_run)(job) for _, job in tasks
     )
+    remaining = Counter(name for name, _ in tasks)
     bar.set_description(tasks[0][0])
+    last = start
     for (name, _), rows in zip(tasks, outputs):
         results[name] += rows
         bar.set_description(name)
         bar.update()
+        remaining[name] -= 1
+        if lines and not remaining[name]:
+            now = time.perf_counter()
+            done = len(names) - sum(1 for left in remaining.values() if left)
+            print(
+                f"skbn demo: {name} done in {now - last:.1f} s ({done}/{len(names)})",
+                file=sys.stderr,
+                flush=True,
+            )
+            last = now
     bar.close()
     sections = {name: EXPERIMENTS[name].section(results[name], setup) for name in names}
     meta = {
@@ -229,7 +246,9 @@ def main(argv=None):
         help="multiply data sizes and epochs, e.g. 0.2 for a smoke test (default: %(default)s)",
     )
     demo.add_argument(
-        "--quiet", action="store_true", help="no progress bar (it shows only on a terminal)"
+        "--quiet",
+        action="store_true",
+        help="no progress output (by default a bar on a terminal, else a line per experiment)",
     )
     demo.add_argument(
         "--progress",
