@@ -7,10 +7,20 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from skbn.demo import EXPERIMENTS, run_demo
 from skbn.demo._common import Setup
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    # Sections built outside run_demo keep their figures open; pyplot warns past 20.
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +151,46 @@ def test_every_number_a_finding_quotes_is_the_one_its_table_shows(tiny_run):
         for finding in section.findings:
             for number in re.findall(r"(?<![+\-−\d.×])\d+\.\d{3,4}(?![\d%])", finding):
                 assert number in cells, (name, number, finding)
+
+
+def test_activations_are_named_alike_in_tables_findings_and_legends(tiny_run):
+    from skbn.demo._common import ACTIVATION_NAMES
+
+    _, results = tiny_run
+    setup = Setup(seeds=(0, 1), scale=0.15)
+    checked = 0
+    for name, module in EXPERIMENTS.items():
+        section = module.section(results[name], setup)
+        for header, rows in section.tables:
+            if "activation" not in header:
+                continue
+            shown = {row[header.index("activation")] for row in rows}
+            assert shown <= set(ACTIVATION_NAMES.values()), (name, shown)
+            words = " ".join(section.findings) + " ".join(
+                t.get_text() for f in section.figures for ax in f.figure.axes
+                for t in ax.get_legend().get_texts() if ax.get_legend()
+            )
+            assert all(a in words for a in shown), (name, shown)
+            for raw in set(ACTIVATION_NAMES) - set(ACTIVATION_NAMES.values()):
+                assert raw not in words, (name, raw)
+            checked += 1
+    assert checked == 2  # the BN-training and learning-rate experiments
+
+
+def test_a_change_of_a_rate_stays_within_what_is_possible():
+    from skbn.demo._common import change
+
+    rows = [
+        row
+        for seed, (a, b) in enumerate([(0.95, 0.02), (0.99, 0.01), (0.88, 0.14)])
+        for row in ({"seed": seed, "s": "a", "recall": a}, {"seed": seed, "s": "b", "recall": b})
+    ]
+    moved = change(rows, "recall", {"s": "a"}, {"s": "b"})
+    assert moved.low == pytest.approx(-np.mean([0.95, 0.99, 0.88])) and moved.cut
+    assert "(cut to the possible range)" in moved.words("recall")
+    # The same numbers as a loss (no bounds) keep the t-interval as it is.
+    loss = [{**r, "loss": r.pop("recall")} for r in copy.deepcopy(rows)]
+    assert change(loss, "loss", {"s": "a"}, {"s": "b"}).low < -1
 
 
 def test_error_bars_show_the_spread_the_table_shows(tiny_run):

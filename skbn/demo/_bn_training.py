@@ -4,7 +4,7 @@ from functools import partial
 
 import numpy as np
 
-from ._common import Figure, Section, change, mean, mean_std, quiet_fit
+from ._common import Figure, Section, activation_name, change, mean, mean_std, quiet_fit
 from ._data import classification, describe
 from ._plots import curves_figure
 
@@ -69,7 +69,7 @@ def section(rows, setup):
             reached = f"{len(epochs[bn])}/{len(runs)} reached"
             table.append(
                 [
-                    activation,
+                    activation_name(activation),
                     "on" if bn else "off",
                     mean_std(runs, "final_loss"),
                     f"{np.mean(epochs[bn]):.1f} ({reached})" if epochs[bn] else f"— ({reached})",
@@ -90,7 +90,7 @@ def section(rows, setup):
         )
     depth, width = rows[0]["depth"], rows[0]["width"]
     curves = {
-        f"{'sigmoid' if act == 'logistic' else 'ReLU'}, BN {'on' if bn else 'off'}": [
+        f"{activation_name(act)}, BN {'on' if bn else 'off'}": [
             r["loss_curve"] for r in rows if r["activation"] == act and r["batch_norm"] == bn
         ]
         for act in sorted({r["activation"] for r in rows})
@@ -112,7 +112,7 @@ def section(rows, setup):
 
 
 def _finding(activation, target, epochs):
-    activation = "sigmoid" if activation == "logistic" else "ReLU"
+    activation = activation_name(activation)
     with_bn = np.mean(epochs[True]) if epochs[True] else None
     without = np.mean(epochs[False]) if epochs[False] else None
     if with_bn is None:

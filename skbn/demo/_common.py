@@ -11,6 +11,15 @@ from sklearn.exceptions import ConvergenceWarning
 from .._classifier import BNMLPClassifier
 
 
+# How tables, findings and legends name scikit-learn's activations: one
+# spelling for the reader everywhere.
+ACTIVATION_NAMES = {"relu": "ReLU", "logistic": "sigmoid", "tanh": "tanh", "identity": "identity"}
+
+
+def activation_name(activation):
+    return ACTIVATION_NAMES[activation]
+
+
 @dataclass(frozen=True)
 class Setup:
     """Settings of one demonstration run, handed to every experiment."""
@@ -85,13 +94,15 @@ def mean_std(rows, key, digits=3, **where):
 class Change:
     """How ``key`` moves from setting ``a`` to setting ``b``, paired by seed:
     the two means, and the 95 % t-interval of the mean per-seed change
-    (Student's t with n - 1 degrees of freedom; none with one seed)."""
+    (Student's t with n - 1 degrees of freedom; none with one seed). For a
+    rate, the interval is cut to the changes that are possible (``cut``)."""
 
     a: float
     b: float
     low: float
     high: float
     n: int
+    cut: bool = False
 
     @property
     def clear(self):
@@ -106,8 +117,8 @@ class Change:
         if self.n < 2:
             return "one seed, no interval"
         return (
-            f"95 % CI of the paired change {self.low:+.{digits}f} to {self.high:+.{digits}f}, "
-            f"{self.n} seeds"
+            f"95 % CI of the paired change {self.low:+.{digits}f} to {self.high:+.{digits}f}"
+            f"{' (cut to the possible range)' if self.cut else ''}, {self.n} seeds"
         )
 
     def words(self, noun, digits=3, rises="rises", falls="falls"):
@@ -124,15 +135,30 @@ class Change:
         )
 
 
+# Row keys naming one of these are rates in [0, 1].
+RATES = ("accuracy", "recall", "precision", "f1", "brier")
+
+
 def change(rows, key, a, b):
     """The :class:`Change` of ``key`` from the rows matching ``a`` (a dict of
-    row keys) to those matching ``b``, over the seeds both have."""
+    row keys) to those matching ``b``, over the seeds both have.
+
+    The t-interval assumes a symmetric spread; for a rate in [0, 1] with few
+    seeds it can pass what the change can be (a recall cannot fall by more
+    than it was), so it is cut to [-mean a, 1 - mean a] and says so.
+    """
     seeds = sorted({r["seed"] for r in rows})
     pairs = [(mean(rows, key, seed=s, **a), mean(rows, key, seed=s, **b)) for s in seeds]
-    pairs = [(x, y) for x, y in pairs if np.isfinite(x) and np.isfinite(y)]
-    d = np.array([y - x for x, y in pairs])
+    pairs = np.array([(x, y) for x, y in pairs if np.isfinite(x) and np.isfinite(y)])
     mu_a, mu_b = mean(rows, key, **a), mean(rows, key, **b)
-    if len(d) < 2:
-        return Change(mu_a, mu_b, float("nan"), float("nan"), len(d))
+    if len(pairs) < 2:
+        return Change(mu_a, mu_b, float("nan"), float("nan"), len(pairs))
+    d = pairs[:, 1] - pairs[:, 0]
     half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
-    return Change(mu_a, mu_b, float(d.mean() - half), float(d.mean() + half), len(d))
+    low, high = d.mean() - half, d.mean() + half
+    cut = False
+    if any(rate in key for rate in RATES):
+        lowest, highest = -pairs[:, 0].mean(), 1 - pairs[:, 0].mean()
+        cut = low < lowest or high > highest
+        low, high = max(low, lowest), min(high, highest)
+    return Change(mu_a, mu_b, float(low), float(high), len(d), cut)

@@ -2,7 +2,17 @@
 
 from functools import partial
 
-from ._common import Figure, Section, change, mean, mean_std, quiet_fit, series, values
+from ._common import (
+    Figure,
+    Section,
+    activation_name,
+    change,
+    mean,
+    mean_std,
+    quiet_fit,
+    series,
+    values,
+)
 from ._data import classification, describe
 from ._plots import lines_figure
 
@@ -14,7 +24,6 @@ CONFIG = ("activation", "batch_norm", "lr_multiplier")
 
 BASE_LR = 0.01
 MULTIPLIERS = (1, 5, 30)
-NAMES = {"relu": "ReLU", "logistic": "sigmoid"}  # as the figures and findings say them
 TRAINED = 0.75  # test accuracy counted as "trained" (chance is 0.5)
 
 
@@ -74,7 +83,7 @@ def section(rows, setup):
                 n = len(values(rows, "test_accuracy", **where))
                 table.append(
                     [
-                        act,
+                        activation_name(act),
                         "on" if bn else "off",
                         f"{BASE_LR * mult:g} (×{mult})",
                         f"{mean(rows, 'diverged', **where) * n:.0f}/{n}",
@@ -82,7 +91,7 @@ def section(rows, setup):
                         mean_std(rows, "test_accuracy", **where),
                     ]
                 )
-            lines[f"{NAMES[act]}, BN {'on' if bn else 'off'}"] = series(
+            lines[f"{activation_name(act)}, BN {'on' if bn else 'off'}"] = series(
                 rows, "test_accuracy", "lr_multiplier", MULTIPLIERS, activation=act, batch_norm=bn
             )
         top = MULTIPLIERS[-1]
@@ -93,7 +102,7 @@ def section(rows, setup):
             return f"{mean(rows, key, **where) * n:.0f}/{n}"
 
         findings.append(
-            f"With {NAMES[act]} at ×{top} the learning rate ({BASE_LR * top:g}), "
+            f"With {activation_name(act)} at ×{top} the learning rate ({BASE_LR * top:g}), "
             f"{count('trained', True)} BN runs and {count('trained', False)} plain runs trained "
             f"(test accuracy ≥ {TRAINED}); {count('diverged', False)} plain runs and "
             f"{count('diverged', True)} BN runs diverged (NaN loss). At that rate, from BN off "

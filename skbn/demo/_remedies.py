@@ -187,6 +187,7 @@ def _confusion_grid(rows, names):
         rates = total / total.sum(axis=1, keepdims=True)
         display = ConfusionMatrixDisplay(rates, display_labels=["majority", "minority"])
         display.plot(ax=ax, colorbar=False, values_format=".2f", im_kw={"vmin": 0, "vmax": 1})
+        ax.tick_params(labelsize="small")  # full-size labels run together in a fifth of a row
         ax.set_title(name, fontsize="small")
         ax.set_xlabel("predicted", fontsize="small")
         ax.set_ylabel("true", fontsize="small")

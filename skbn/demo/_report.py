@@ -82,7 +82,10 @@ def _intro(meta):
         "and says 'no clear difference' otherwise, with the interval. So every claim is as "
         f"strong as {n} seeds allow and no stronger: more seeds (--full runs 5, or "
         "--n-seeds) narrow the intervals and turn more comparisons into claims, never "
-        "the reverse by construction."
+        "the reverse by construction. Beside this report: one PNG per figure, "
+        "results.json and results.csv (every number behind every table and figure), and "
+        f"{MANIFEST}, the list of the files this run wrote: a later run into this folder "
+        "removes exactly those first, and nothing else."
     )
 
 
