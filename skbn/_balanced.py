@@ -472,7 +472,18 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
                 "members, or replacement=True, leave fewer such rows.",
                 UserWarning,
             )
+        unscored = np.setdiff1d(np.unique(codes), codes[scored])
+        if len(unscored):
+            # A score over the other classes only would pass for the model's.
+            warnings.warn(
+                f"No row of class(es) {self.classes_[unscored].tolist()} is out of the "
+                "bag: oob_score_ is NaN. replacement=True leaves rows of every class "
+                "out of some members' subsets.",
+                UserWarning,
+            )
+            self.oob_score_ = np.nan
+            return
         metric = self.oob_score if callable(self.oob_score) else balanced_accuracy_score
         y_true = self.classes_[codes[scored]]
         y_pred = self.classes_[np.argmax(decision[scored], axis=1)]
-        self.oob_score_ = float(metric(y_true, y_pred)) if scored.any() else np.nan
+        self.oob_score_ = float(metric(y_true, y_pred))

@@ -125,6 +125,13 @@ def _check_targets(y):
             f"e.g. row {rows[0]}; every row needs a class label. Drop those rows, or "
             "give them a label of their own."
         )
+    values = np.asarray(y) if y is not None else None
+    if values is not None and values.dtype.kind == "f" and np.isinf(values).any():
+        # Said here: scikit-learn's target checks would first warn on casting inf.
+        raise ValueError(
+            f"y contains infinity at {int(np.isinf(values).sum())} row(s); class labels "
+            "are finite numbers or strings."
+        )
     kind = type_of_target(y, input_name="y")
     if kind in ("multilabel-indicator", "multiclass-multioutput", "continuous-multioutput"):
         raise ValueError(
@@ -662,6 +669,12 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
     def _member_logits(self, X):
         """Raw logits, ``(n, classes)`` or ``(k, n, classes)`` for an ensemble."""
         check_is_fitted(self)
+        # Overflow is checked for below, and reported with what to do: numpy's
+        # own RuntimeWarnings would only repeat it, less clearly.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._checked_member_logits(X)
+
+    def _checked_member_logits(self, X):
         dtype = self.coefs_[0].dtype
         fast = (
             type(X) is np.ndarray

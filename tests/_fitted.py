@@ -63,3 +63,18 @@ def estimator(params):
 
     cls = BalancedBNMLPClassifier if "n_members" in params else BNMLPClassifier
     return cls(**params)
+
+
+def drawn_sizes(test):
+    """For a property test over drawn problems: they are tiny on purpose, so
+    batches larger than the data and members that hold every row are among
+    them, and the estimator says so each time."""
+    import pytest
+
+    for message in (
+        "batch_size=.* is larger than",
+        "early_stopping found no out-of-bag rows",
+        ".* rows are in every member's subset",
+    ):
+        test = pytest.mark.filterwarnings(f"ignore:{message}:UserWarning")(test)
+    return test

@@ -53,6 +53,12 @@ CASES = [
         "y contains missing values",
     ),
     (
+        "float labels with infinity",
+        lambda: BNMLPClassifier(**KW).fit(X, np.where(np.arange(40) == 3, np.inf, y)),
+        ValueError,
+        r"y contains infinity at 1 row",
+    ),
+    (
         "class_weight 0 for every class",
         lambda: BNMLPClassifier(class_weight={0: 0.0, 1: 0.0}, **KW).fit(X, y),
         ValueError,

@@ -1,8 +1,6 @@
 """scikit-learn's and imbalanced-learn's own estimator checks."""
 
-from imblearn.utils.estimator_checks import (
-    parametrize_with_checks as imblearn_parametrize_with_checks,
-)
+from _imblearn_checks import parametrize_with_checks as imblearn_parametrize_with_checks
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 

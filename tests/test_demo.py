@@ -167,8 +167,11 @@ def test_activations_are_named_alike_in_tables_findings_and_legends(tiny_run):
             shown = {row[header.index("activation")] for row in rows}
             assert shown <= set(ACTIVATION_NAMES.values()), (name, shown)
             words = " ".join(section.findings) + " ".join(
-                t.get_text() for f in section.figures for ax in f.figure.axes
-                for t in ax.get_legend().get_texts() if ax.get_legend()
+                t.get_text()
+                for f in section.figures
+                for ax in f.figure.axes
+                for t in ax.get_legend().get_texts()
+                if ax.get_legend()
             )
             assert all(a in words for a in shown), (name, shown)
             for raw in set(ACTIVATION_NAMES) - set(ACTIVATION_NAMES.values()):

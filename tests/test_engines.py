@@ -5,7 +5,7 @@ import sys
 
 import numpy as np
 import pytest
-from _fitted import STATE, assert_same_state, draw_estimator_params, estimator
+from _fitted import STATE, assert_same_state, draw_estimator_params, drawn_sizes, estimator
 from _torchless import BLOCK_TORCH
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -101,18 +101,21 @@ def check_parity(problem, dtype):
     assert_array_equal(fitted["numpy"].predict(X)[clear], fitted["torch"].predict(X)[clear])
 
 
+@drawn_sizes
 @settings(max_examples=40)
 @given(problems(min_batch=3))
 def test_engines_reach_the_same_state_in_float64(problem):
     check_parity(problem, np.float64)
 
 
+@drawn_sizes
 @settings(max_examples=40)
 @given(problems(min_batch=8, activations=["relu", "tanh", "logistic"]))
 def test_engines_reach_the_same_state_in_float32(problem):
     check_parity(problem, np.float32)
 
 
+@drawn_sizes
 @settings(max_examples=25)
 @given(problems(min_batch=3))
 def test_the_public_fallbacks_of_private_torch_ops_walk_the_same_path(problem):

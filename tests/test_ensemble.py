@@ -71,7 +71,7 @@ def test_prediction_averages_the_members_probabilities():
     assert_array_equal(model.predict(X), model.classes_[members.mean(axis=0).argmax(axis=1)])
     # Each member is the network its own slice of the arrays describes.
     for j in (0, 4):
-        member = clf().fit(X[:10], y[:10])  # any fitted single model, then overwrite
+        member = clf(batch_size=10).fit(X[:10], y[:10])  # any fitted model, overwritten
         for name in STATE:
             setattr(member, name, [a[j] for a in getattr(model, name)])
         assert_allclose(member.predict_proba(X), members[j], rtol=1e-10)
@@ -285,9 +285,12 @@ def test_ensemble_size_auto_keeps_its_old_meaning_with_a_warning():
     with pytest.warns(FutureWarning, match="ensemble_size='auto' is deprecated"):
         model = BNMLPClassifier(ensemble_size="auto", **kw).fit(X, y)
     assert model.n_members_ == 1
-    with pytest.warns(FutureWarning, match="ensemble_size='auto' is deprecated"):
+    with pytest.warns(FutureWarning) as seen:
         model = BNMLPClassifier(ensemble_size="auto", member_batches="bootstrap", **kw).fit(X, y)
     assert model.n_members_ == 24
+    said = [str(w.message) for w in seen]
+    assert any("ensemble_size='auto' is deprecated" in m for m in said)
+    assert any("member_batches='bootstrap' is deprecated" in m for m in said)
 
 
 STACKED = [
@@ -317,9 +320,11 @@ def test_remedies_that_would_correct_the_imbalance_twice_are_refused(params):
 
 
 def test_the_balanced_estimator_has_no_second_remedy_to_stack():
-    for name in ("class_weight", "batch_sampler", "logit_adjustment", "scoring"):
+    for name in ("class_weight", "batch_sampler", "logit_adjustment", "loss", "scoring"):
         assert name not in BalancedBNMLPClassifier().get_params()
-        with pytest.raises(ValueError, match="Invalid parameter"):
+        # The remedies say why they are refused; any other name gets scikit-learn's words.
+        words = "correct the imbalance twice" if name != "scoring" else "Invalid parameter"
+        with pytest.raises(ValueError, match=words):
             BalancedBNMLPClassifier().set_params(**{name: None})
 
 
@@ -338,14 +343,28 @@ def test_member_subsets_are_drawn_once_per_fit(monkeypatch):
 @pytest.mark.parametrize("replacement", [True, False])
 def test_out_of_bag_estimates(replacement):
     y_imb = np.r_[np.zeros(120, int), np.ones(30, int)]
+    # Enough bootstraps that every row is out of some member's bag.
+    n_members = 16 if replacement else 8
     model = BalancedBNMLPClassifier(
-        (8,), n_members=8, replacement=replacement, oob_score=True, max_iter=20, random_state=0
+        (8,),
+        n_members=n_members,
+        replacement=replacement,
+        oob_score=True,
+        max_iter=20,
+        random_state=0,
     )
     if replacement:
         model.fit(X, y_imb)
     else:  # every member holds all 30 minority rows: they are never out of the bag
-        with pytest.warns(UserWarning, match="30 of 150 rows are in every member"):
+        with pytest.warns(UserWarning) as seen:
             model.fit(X, y_imb)
+        said = [str(w.message) for w in seen]
+        assert any("30 of 150 rows are in every member" in m for m in said)
+        # Nor is the score of the majority's rows alone passed off as the model's.
+        assert any("No row of class(es) [1] is out of the bag" in m for m in said)
+        assert np.isnan(model.oob_score_)
+        assert np.isnan(model.oob_decision_function_[120:]).all()
+        return
     decision = model.oob_decision_function_
     assert decision.shape == (150, 2)
     plan = TrainingPlan(
@@ -354,19 +373,19 @@ def test_out_of_bag_estimates(replacement):
         False,
         False,
         0.0,
-        n_members=8,
-        member_batches="bootstrap" if replacement else "undersampled",
+        n_members=n_members,
+        member_batches="bootstrap",
     )
     subsets = plan.member_subsets(y_imb)
     members = model.predict_member_proba(X)
     for row in (0, 7, 149):
-        outside = [j for j in range(8) if row not in subsets[j]]
+        outside = [j for j in range(n_members) if row not in subsets[j]]
         if outside:
             assert_allclose(decision[row], members[outside, row].mean(axis=0))
         else:
             assert np.isnan(decision[row]).all()
-    scored = ~np.isnan(decision[:, 0])
-    expected = balanced_accuracy_score(y_imb[scored], decision[scored].argmax(axis=1))
+    assert not np.isnan(decision).any()
+    expected = balanced_accuracy_score(y_imb, decision.argmax(axis=1))
     assert model.oob_score_ == pytest.approx(expected)
     # A metric of the user's, and none without oob_score.
     model.set_params(oob_score=lambda t, p: 0.25).fit(X, y_imb)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 from imblearn.pipeline import Pipeline, make_pipeline
 from imblearn.under_sampling import RandomUnderSampler
-from imblearn.utils.estimator_checks import parametrize_with_checks
+from _imblearn_checks import parametrize_with_checks
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import sparse
 from sklearn.base import clone
@@ -86,7 +86,7 @@ def test_effective_number_weights_follow_cui_et_al():
 def test_effective_number_weights_keep_string_labels():
     w = effective_number_weights(["cat"] * 9 + ["dog"] * 3, beta=0.9)
     assert set(w) == {"cat", "dog"} and w["dog"] > w["cat"]
-    clf(class_weight=w).fit(np.eye(12), ["cat"] * 9 + ["dog"] * 3)
+    clf(class_weight=w, batch_size=12).fit(np.eye(12), ["cat"] * 9 + ["dog"] * 3)
 
 
 def test_callable_class_weight_is_the_dict_it_returns():
@@ -430,7 +430,7 @@ def test_grid_search_over_bn_weights_batches_and_sampler():
     X, _, y, _ = one_to_twenty(0)
     X, y = X[:600], y[:600]
     pipe = Pipeline(
-        [("scale", StandardScaler()), ("sampler", "passthrough"), ("clf", clf(max_iter=5))]
+        [("scale", StandardScaler()), ("sampler", "passthrough"), ("clf", clf(max_iter=5, batch_size=32))]
     )
     common = {
         "clf__batch_norm": [True, False],

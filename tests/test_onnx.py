@@ -7,8 +7,12 @@ from sklearn.datasets import make_classification
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-skl2onnx = pytest.importorskip("skl2onnx")
-ort = pytest.importorskip("onnxruntime")
+skl2onnx = pytest.importorskip(
+    "skl2onnx", reason="needs the 'onnx' extra: pip install -e \".[onnx]\""
+)
+ort = pytest.importorskip(
+    "onnxruntime", reason="needs the 'onnx' extra: pip install -e \".[onnx]\""
+)
 
 import skbn.onnx  # noqa: E402, F401  (registers the converter)
 from skbn import BalancedBNMLPClassifier, BNMLPClassifier  # noqa: E402

@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from _fitted import assert_same_state, draw_estimator_params, estimator
+from _fitted import assert_same_state, draw_estimator_params, drawn_sizes, estimator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from imblearn.over_sampling import SMOTE, RandomOverSampler
@@ -75,6 +75,7 @@ def problems(draw):
     return X, y, sample_weight, params, fmt
 
 
+@drawn_sizes
 @settings(max_examples=30)
 @given(problems(), st.sampled_from(BACKENDS))
 def test_sparse_input_gives_the_model_of_its_dense_copy(problem, backend):
@@ -88,6 +89,7 @@ def test_sparse_input_gives_the_model_of_its_dense_copy(problem, backend):
     assert_array_equal(fitted.predict(Xs), fitted.predict(X))
 
 
+@drawn_sizes
 @pytest.mark.skipif(len(BACKENDS) < 2, reason="needs torch")
 @settings(max_examples=20)
 @given(problems())

@@ -29,7 +29,8 @@ def test_every_removal_is_in_a_later_release_and_every_before_in_this_or_an_earl
         text = " ".join(path.read_text().split())  # a phrase may be wrapped
         later += [(path.name, v) for v in re.findall(r"(?:removed in|until) (\d+\.\d+)", text)]
         earlier += [
-            (path.name, v) for v in re.findall(r"(?:[Bb]efore|[Ss]ince|added in) (\d+\.\d)\b", text)
+            (path.name, v)
+            for v in re.findall(r"(?:[Bb]efore|[Ss]ince|added in) (\d+\.\d)\b", text)
         ]
     assert later, "the deprecations name the release that removes them"
     assert all(_minor(v) > current for _, v in later), later

@@ -134,6 +134,12 @@ class NumpyEngine(Engine):
         self._dropout_widths = [c.shape[-1] for c in network.coefs[:-1]]
 
     def run_epoch(self, epoch_plan):
+        # A diverging fit overflows here first; the epoch loop stops it with a
+        # clear error on the non-finite loss, so numpy's warnings add nothing.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._run_epoch(epoch_plan)
+
+    def _run_epoch(self, epoch_plan):
         cfg, net = self.config, self.net
         total = 0.0
         for (start, stop), lr_factor in zip(epoch_plan.bounds, epoch_plan.lr_factors):

@@ -120,7 +120,9 @@ class TorchEngine(Engine):
         dev = self.device
 
         def tensor(a):
-            return torch.from_numpy(a).to(dev)
+            # torch shares the memory of a writable array; a read-only one (a
+            # memmap, a joblib-shared array) it would share and warn about.
+            return torch.from_numpy(a if a.flags.writeable else a.copy()).to(dev)
 
         self.sparse = sparse.issparse(X)
         self.X = _SparseRows(X, dev) if self.sparse else tensor(X)
