@@ -16,7 +16,7 @@ of an ensemble), a softmax, the members' mean probability and, with
 ``prior`` or ``logit_adjustment``, the prior correction as set at export.
 Its outputs are those of skl2onnx's classifiers: ``label`` and
 ``probabilities`` (a ZipMap of the probabilities unless ``zipmap=False``). Needs the ``onnx`` extra
-(``pip install skbn[onnx]``: skl2onnx, onnxruntime).
+(``pip install -e ".[onnx]"`` from the repository: skl2onnx, onnxruntime).
 """
 
 import numpy as np

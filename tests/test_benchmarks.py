@@ -392,3 +392,24 @@ def test_risk_coverage_curve_keeps_the_most_confident_rows():
     c = bench.curve(y, pred, confidence)
     assert c[-1] == 0.5  # all rows: one of two right in each class
     assert c[bench.COVERAGES.tolist().index(0.5)] == 1.0  # the confident half: both right
+
+
+def test_bench_table_runs_on_the_readmes_table(tmp_path):
+    import re
+
+    import numpy as np
+
+    bench = load("bench_table")
+    # The benchmark's table is the README's example, row for row.
+    readme = (BENCH.parent / "README.md").read_text()
+    (code,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "ColumnTransformer" in b]
+    namespace = {}
+    exec(code.split("\nmodel = ")[0], namespace)
+    table, y = bench.user_table(3000)
+    assert table.equals(namespace["table"]) and np.array_equal(y, namespace["y"])
+    rows = bench.main(
+        ["--sizes", "400", "--idle-only", "--rounds", "1", "--json", str(tmp_path / "t.json")]
+    )
+    assert {r["contender"] for r in rows} == set(bench.CONTENDERS)
+    saved = json.loads((tmp_path / "t.json").read_text())["rows"]
+    assert all(r["rows"] == 400 and 0 < r["balanced_accuracy"] <= 1 for r in saved)

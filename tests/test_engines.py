@@ -264,7 +264,7 @@ except ImportError as exc:
     )
     result = _run(code)
     assert result.returncode == 0, result.stderr
-    assert "pip install skbn[torch]" in result.stdout
+    assert 'pip install -e \".[torch]\"' in result.stdout
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

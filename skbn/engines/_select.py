@@ -31,7 +31,8 @@ MACS_PER_THREAD = 1_000_000
 
 _INSTALL_HINT = (
     "backend='torch' needs PyTorch, which is not installed. Install it with "
-    "`pip install skbn[torch]` (or `pip install torch`), or use backend='numpy'."
+    "`pip install -e \".[torch]\"` from the repository (or `pip install torch`), or use "
+    "backend='numpy'."
 )
 
 
