@@ -6,7 +6,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 
+from skbn import BalancedBNMLPClassifier, BNMLPClassifier
 from skbn._batchnorm import (
     batchnorm_backward,
     batchnorm_eval,
@@ -204,3 +206,52 @@ def test_conventions_match_torch_batchnorm1d(momentum):
     assert_allclose(
         batchnorm_eval(x, gamma, beta, running_mean, running_var, EPS), expected, rtol=1e-12
     )
+
+
+def _eval_forward(model, X):
+    """The eval-mode network written out from the fitted arrays, BN unfolded:
+    ``(z - running mean) / sqrt(running var + eps) * scale + shift`` after each
+    hidden product, then the activation; the members' softmaxes averaged."""
+    act = {
+        "relu": lambda z: np.maximum(z, 0),
+        "tanh": np.tanh,
+        "logistic": lambda z: 1 / (1 + np.exp(-z)),
+        "identity": lambda z: z,
+    }[model.activation]
+    members = [c[None] if c.ndim == 2 else c for c in model.coefs_]
+    probas = []
+    for j in range(members[0].shape[0]):
+        a = X
+        for i, coef in enumerate(members):
+
+            def take(arrays):
+                return arrays[i] if arrays[i].ndim == 1 else arrays[i][j]
+
+            z = a @ coef[j] + take(model.intercepts_)
+            if i == len(members) - 1:
+                break
+            if model.batch_norm:
+                z = (z - take(model.bn_running_means_)) / np.sqrt(
+                    take(model.bn_running_vars_) + model.bn_eps
+                ) * take(model.bn_scales_) + take(model.bn_shifts_)
+            a = act(z)
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        probas.append(e / e.sum(axis=1, keepdims=True))
+    return np.mean(probas, axis=0)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: BNMLPClassifier((8, 5), activation="tanh", max_iter=3, random_state=0),
+        lambda: BNMLPClassifier((6,), batch_norm=False, max_iter=3, random_state=0),
+        lambda: BalancedBNMLPClassifier((8, 4), n_members=3, max_iter=3, random_state=0),
+    ],
+)
+def test_predict_proba_is_the_eval_mode_forward_pass_with_bn_folded(make):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(200, n_features=6, n_classes=3, n_informative=4, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        model = make().fit(X, y)
+    assert_allclose(model.predict_proba(X), _eval_forward(model, X), rtol=1e-10, atol=1e-13)

@@ -510,3 +510,35 @@ def test_sampling_strategy_weights_each_members_classes_back_to_balance():
     assert_array_equal(a.coefs_[0], b.coefs_[0])
     with pytest.raises(ValueError, match="sampling_strategy"):
         BalancedBNMLPClassifier(sampling_strategy=0.0).fit(X, y_imb)
+
+
+@pytest.mark.parametrize("params", [dict(sampling_strategy=0.5), dict(min_class_rows=40)])
+def test_members_drawn_to_unequal_counts_train_on_a_balanced_loss(monkeypatch, params):
+    # Checked on a real fit: the weights the engine trains with give each class
+    # the same total in every member's subset, and the model says so.
+    from skbn.engines._numpy import NumpyEngine
+
+    seen, subsets = {}, {}
+    init, draw = NumpyEngine.__init__, TrainingPlan.member_subset
+
+    def recording_init(self, config, network, adam, X, y, sample_weight, n_classes):
+        seen["weights"], seen["codes"] = sample_weight, y
+        init(self, config, network, adam, X, y, sample_weight, n_classes)
+
+    def recording_draw(self, codes, j):
+        subsets[j] = draw(self, codes, j)
+        return subsets[j]
+
+    monkeypatch.setattr(NumpyEngine, "__init__", recording_init)
+    monkeypatch.setattr(TrainingPlan, "member_subset", recording_draw)
+    y_imb = np.r_[np.zeros(120, int), np.ones(30, int)]
+    model = BalancedBNMLPClassifier(
+        (4,), n_members=3, max_iter=2, tol=0.0, random_state=0, backend="numpy", **params
+    ).fit(X, y_imb)
+    counts = model.member_class_counts_
+    assert counts[0] > counts[1]  # unequal counts drawn...
+    for j in range(3):
+        rows = subsets[j]
+        totals = np.bincount(seen["codes"][rows], weights=seen["weights"][rows], minlength=2)
+        assert_allclose(totals[0], totals[1], rtol=1e-12)  # ...weighed back to balance
+    assert_allclose(model.trained_prior_, [0.5, 0.5])

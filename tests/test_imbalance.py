@@ -508,3 +508,60 @@ def test_sparse_diag_noise_uses_the_class_spread_without_densifying(fmt, monkeyp
         values = new[:, j].data
         nearest = np.abs(values[:, None] - copies[:, j][None, :]).min(axis=1)
         assert np.median(nearest) < 0.5 * spread[j]
+
+
+def test_class_weights_are_sample_weights_on_each_class_rows():
+    # Exact: the class-weighted fit is the fit whose sample weights carry the same
+    # weights, row by row: every fitted array equal, bit for bit.
+    X, _, y, _ = one_to_twenty(0)
+    weights = {0: 1.0, 1: 7.0}
+    by_class = clf(class_weight=weights, max_iter=4).fit(X, y)
+    by_sample = clf(max_iter=4).fit(X, y, sample_weight=np.where(y == 1, 7.0, 1.0))
+    unweighted = clf(max_iter=4).fit(X, y)
+    for name in ("coefs_", "intercepts_", "bn_running_means_", "bn_running_vars_"):
+        for a, b in zip(getattr(by_class, name), getattr(by_sample, name)):
+            assert_array_equal(a, b)
+    assert_array_equal(by_class.trained_prior_, by_sample.trained_prior_)
+    assert not np.array_equal(by_class.coefs_[0], unweighted.coefs_[0])
+
+
+def _jitter(X, y, covariance, scale, seed=0):
+    """The over-sampler's documented draw, rebuilt: copies of minority rows picked
+    uniformly, plus noise_scale times N(0, the class's biased (co)variance), diagonal
+    on the stored entries of a sparse copy."""
+    rows = X[y == 1]
+    dense = rows.toarray() if sparse.issparse(rows) else rows
+    n_new = int((y == 0).sum() - (y == 1).sum())
+    rng = np.random.RandomState(seed)
+    base = rows[rng.randint(rows.shape[0], size=n_new)]
+    centred = dense - dense.mean(axis=0)
+    if covariance == "full":
+        noise = scale * (rng.standard_normal((n_new, len(dense))) @ centred) / np.sqrt(len(dense))
+    elif sparse.issparse(X):
+        base = sparse.csr_matrix(base, copy=True)
+        spread = np.sqrt(np.mean(centred**2, axis=0))
+        base.data += scale * rng.standard_normal(base.nnz) * spread[base.indices]
+        return base.toarray()
+    else:
+        noise = scale * rng.standard_normal((n_new, dense.shape[1])) * np.sqrt(
+            np.mean(centred**2, axis=0)
+        )
+    if sparse.issparse(base):  # the full spread's noise lands on the stored entries
+        base = sparse.csr_matrix(base, copy=True)
+        coo = base.tocoo()
+        base.data += noise[coo.row, coo.col]
+        return base.toarray()
+    return base + noise
+
+
+@pytest.mark.parametrize("covariance", ["diag", "full"])
+@pytest.mark.parametrize("as_sparse", [False, True])
+def test_noise_scale_on_each_path_is_the_documented_draw(covariance, as_sparse):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 4)) * (rng.random((40, 4)) < 0.6) * [1.0, 3.0, 0.5, 9.0]
+    y = np.r_[np.zeros(30, int), np.ones(10, int)]
+    X = sparse.csr_matrix(X) if as_sparse else X
+    sampler = GaussianNoiseOverSampler(noise_scale=0.3, covariance=covariance, random_state=0)
+    X_res, _ = sampler.fit_resample(X, y)
+    new = X_res[40:].toarray() if as_sparse else X_res[40:]
+    assert_allclose(new, _jitter(X, y, covariance, 0.3), rtol=1e-10, atol=1e-10)

@@ -194,3 +194,16 @@ def test_member_disagreement_is_the_mutual_information_and_grows_away_from_the_d
     assert model.predict_disagreement(far).mean() > 2 * model.predict_disagreement(X).mean()
     single = _fit(BNMLPClassifier(**KW), X, y)
     assert_allclose(single.predict_disagreement(X), 0.0, atol=1e-12)
+
+
+def test_logit_adjustment_subtracts_tau_times_the_log_prior_for_any_tau():
+    # Exact, at a tau other than 1: tau scales the correction, not just switches it.
+    plain = _fit(BNMLPClassifier(**KW), X, y)
+    log_proba = plain.predict_log_proba(X)
+    for tau in (0.5, 2.0):
+        expected = log_proba - tau * np.log(plain.class_prior_)
+        expected = np.exp(expected - expected.max(axis=1, keepdims=True))
+        expected /= expected.sum(axis=1, keepdims=True)
+        assert_allclose(
+            plain.set_params(logit_adjustment=tau).predict_proba(X), expected, rtol=1e-12
+        )
