@@ -5,6 +5,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -70,7 +71,20 @@ def test_bench_predict_runs(tmp_path):
             str(tmp_path / "predict.json"),
         ]
     )
-    assert len(latency) == len(bulk) == 3 and len(targets) == 4
+    # Each target is the ratio of the medians its rows report, judged against its limit.
+    lat = {r["contender"]: r["median_s"] for r in latency}
+    blk = {r["contender"]: r["median_s"] for r in bulk}
+    assert set(lat) == set(blk) == {"skbn, BN on", "skbn, BN off", "sklearn MLPClassifier"}
+    assert all(np.isfinite(v) and v > 0 for v in [*lat.values(), *blk.values()])
+    expected = [
+        lat["skbn, BN on"] / lat["sklearn MLPClassifier"],
+        blk["skbn, BN on"] / blk["sklearn MLPClassifier"],
+        blk["skbn, BN on"] / blk["skbn, BN off"],
+        lat["skbn, BN on"] / lat["skbn, BN off"],
+    ]
+    assert [t["value"] for t in targets] == pytest.approx(expected)
+    assert [t["pass"] for t in targets] == [t["value"] <= t["limit"] for t in targets]
+    assert json.loads((tmp_path / "predict.json").read_text())["targets"] == targets
 
 
 def test_bench_import_memory_runs(tmp_path):
@@ -111,7 +125,11 @@ def test_bench_scaling_runs(tmp_path):
             str(tmp_path / "scaling.json"),
         ]
     )
-    assert [r["n_samples"] for r in rows] == [600, 1200] and rows[0]["per_row_ratio"] == 1.0
+    assert [r["n_samples"] for r in rows] == [600, 1200]
+    # The per-row cost of each size against the smallest's, from the seconds reported.
+    per_row = [r["s_per_epoch"] / r["n_samples"] for r in rows]
+    assert [r["per_row_ratio"] for r in rows] == pytest.approx([1.0, per_row[1] / per_row[0]])
+    assert all(r["s_per_epoch"] > 0 and r["data_mib"] > 0 for r in rows)
 
 
 def test_real_data_stats():

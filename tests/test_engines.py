@@ -23,15 +23,20 @@ torch = pytest.importorskip("torch")
 # left out: BN maps any two distinct rows to about +-1, so the gradient that
 # reaches earlier layers is of the order of eps and of rounding, in either
 # dtype, and Adam turns it into full steps (0.6 steps apart seen in float64).
-# float32: within rtol 1e-4 plus 1e-3 of one Adam step
-# (1e-3 * lr) for parameters near 0. float32 is checked on well-conditioned
+# float32: within rtol 1e-4 plus 1e-2 of one Adam step
+# (1e-2 * lr) for parameters near 0: where a parameter's gradient is itself
+# near 0 (a BN shift in a layer narrower than the classes, say), Adam's
+# normalised step turns float32 rounding into a visible fraction of a step
+# (measured: up to 3e-3 of a step in about 1 of 500 random configurations).
+# A wrong term of a gradient moves a parameter by whole steps, far beyond
+# this. float32 is checked on well-conditioned
 # configurations only (batches of >= 8 rows, a non-identity activation): with
 # tiny batches or an identity network BN's input gradients cancel almost
 # exactly, Adam turns the float32 rounding noise into full steps, and the NumPy
 # engine in float32 then moves as far from its own float64 result as from the
 # torch engine (measured: up to ~7 Adam steps either way), so there is no
 # float32 answer to agree on. float64 covers those configurations.
-TOL = {np.float64: {"rtol": 1e-6, "atol": 1e-5}, np.float32: {"rtol": 1e-4, "atol": 1e-3}}
+TOL = {np.float64: {"rtol": 1e-6, "atol": 1e-5}, np.float32: {"rtol": 1e-4, "atol": 1e-2}}
 ACTIVATIONS = ["relu", "tanh", "logistic", "identity"]
 
 
@@ -89,6 +94,13 @@ def check_parity(problem, dtype):
     assume(
         dtype is np.float64 or scores[0] is None or np.argmax(scores[0]) == np.argmax(scores[1])
     )
+    # A network whose last hidden layer is dead on every row predicts the same
+    # probabilities everywhere: its true gradient is zero but for the output
+    # intercepts' sum of (p - y), zero up to rounding, and Adam divides that
+    # rounding by its own square root, a step of up to a third of the step size
+    # per epoch in float32 whose sign is the rounding's. Nothing to compare there.
+    proba = fitted["numpy"].predict_proba(X)
+    assume(dtype is np.float64 or np.ptp(proba, axis=0).max() > 1e-6)
     tol = dict(TOL[dtype])
     tol["atol"] *= params["learning_rate_init"]  # in units of one Adam step
     assert_same_state(fitted["numpy"], fitted["torch"], **tol)
