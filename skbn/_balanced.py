@@ -6,7 +6,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval
 
 from ._classifier import AUTO_SUBSET_BATCH, _BNMLPBase, _Spec
 from ._training import out_of_bag_mean
@@ -333,38 +333,12 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
     """
 
     _parameter_constraints = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        **_BNMLPBase._parameter_constraints,
         "n_members": [Interval(Integral, 1, None, closed="left")],
         "replacement": ["boolean"],
         "sampling_strategy": [Interval(Real, 0, 1, closed="right")],
         "min_class_rows": [Interval(Integral, 1, None, closed="left")],
-        "prior": [None, StrOptions({"balanced", "frequencies"}), dict, "array-like"],
-        "batch_norm": ["boolean"],
-        "bn_momentum": [Interval(Real, 0, 1, closed="both")],
-        "bn_eps": [Interval(Real, 0, None, closed="neither")],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "lr_schedule": [StrOptions({"constant", "cosine"})],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "early_stopping": ["boolean"],
         "oob_score": ["boolean", callable],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
-        "backend": [StrOptions({"auto", "numpy", "torch"})],
-        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
-        "device": "no_validation",  # a str or a torch.device, checked by the engine
     }
 
     def __init__(

@@ -21,6 +21,7 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._network import (
+    ACTIVATIONS,
     Network,
     combine_members,
     fold_network,
@@ -180,6 +181,39 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
     A subclass stores its parameters and says, in :meth:`_spec`, what a fit
     does with them; everything else is shared.
     """
+
+    # The constraints of the parameters both estimators share; each estimator
+    # adds its own to a copy (imbalanced-learn's balanced ensembles do the same).
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "batch_norm": ["boolean"],
+        "bn_momentum": [Interval(Real, 0, 1, closed="both")],
+        "bn_eps": [Interval(Real, 0, None, closed="neither")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"constant", "cosine"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "early_stopping": ["boolean"],
+        "prior": [None, StrOptions({"balanced", "frequencies"}), dict, "array-like"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        # np.inf (never stop early) as scikit-learn's MLPs accept it.
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "backend": [StrOptions({"auto", "numpy", "torch"})],
+        "device": "no_validation",  # a str or a torch.device, checked by the engine
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+    }
 
     def _spec(self):
         raise NotImplementedError
@@ -1357,40 +1391,13 @@ class BNMLPClassifier(_BNMLPBase):
     """
 
     _parameter_constraints = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "batch_norm": ["boolean"],
-        "bn_momentum": [Interval(Real, 0, 1, closed="both")],
-        "bn_eps": [Interval(Real, 0, None, closed="neither")],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
+        **_BNMLPBase._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), callable, None],
-        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "lr_schedule": [StrOptions({"constant", "cosine"})],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
         "batch_sampler": [StrOptions({"random", "stratified", "balanced"})],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "scoring": [str, callable],
         "logit_adjustment": [Interval(Real, 0, None, closed="left")],
         "loss": [StrOptions({"log_loss", "logit_adjusted"})],
-        "prior": [None, StrOptions({"balanced", "frequencies"}), dict, "array-like"],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        # np.inf (never stop early) as scikit-learn's MLPs accept it.
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
-        "backend": [StrOptions({"auto", "numpy", "torch"})],
-        "device": "no_validation",  # a str or a torch.device, checked by the engine
-        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "ensemble_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         # 'undersampled' and 'bootstrap': deprecated, see _spec.
         "member_batches": [StrOptions({"shared", "independent", "undersampled", "bootstrap"})],
