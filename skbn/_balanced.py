@@ -9,6 +9,7 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils._param_validation import Interval
 
 from ._classifier import AUTO_SUBSET_BATCH, _BNMLPBase, _Spec
+from ._shared_docs import fill as fill_shared_docs
 from ._training import out_of_bag_mean
 
 __all__ = ["BalancedBNMLPClassifier"]
@@ -64,6 +65,7 @@ class _RefusesRemedies:
         return super().set_params(**params)
 
 
+@fill_shared_docs
 class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
     """A balanced ensemble of MLPs with batch normalization, trained as one network.
 
@@ -83,19 +85,18 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
     :class:`~skbn.SmoothClipScaler` in front of it.
 
     The members are balanced already: there is no ``class_weight``,
-    ``batch_sampler`` or ``logit_adjustment``, which would correct the
-    imbalance a second time. Its probabilities are those of balanced
+    ``batch_sampler``, ``logit_adjustment`` or ``loss``, which would correct
+    the imbalance a second time (passing one is an error that says what to
+    use instead). Its probabilities are those of balanced
     training data (a balanced class prior): their argmax is the decision
     that maximises balanced accuracy, not a calibrated risk under the
     training data's class frequencies.
 
     Parameters
     ----------
-    hidden_layer_sizes : int or sequence of int, default=(100,)
-        Width of each hidden layer of each member.
+    %(hidden_layer_sizes)s
 
-    activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
-        Activation of the hidden layers.
+    %(activation)s
 
     n_members : int >= 1, default=24
         Number of members, each on its own balanced subset.
@@ -123,26 +124,19 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         loss, as with ``sampling_strategy < 1``. The counts drawn are
         ``member_class_counts_`` after fit.
 
-    batch_norm : bool, default=True
-        Whether each hidden layer is batch-normalised before its activation.
+    %(batch_norm)s
 
-    bn_momentum : float in [0, 1], default=0.1
-        Momentum of BN's running statistics (PyTorch's convention).
+    %(bn_momentum)s
 
-    bn_eps : float > 0, default=1e-5
-        Added to the batch variance before normalising.
+    %(bn_eps)s
 
-    dropout : float in [0, 1), default=0.0
-        Inverted dropout after each hidden activation, masks planned per member.
+    %(dropout)s
 
-    label_smoothing : float in [0, 1), default=0.0
-        Label smoothing of the training targets (as in ``BNMLPClassifier``).
+    %(label_smoothing)s
 
-    alpha : float >= 0, default=1e-4
-        L2 penalty, scaled as in scikit-learn's MLPs.
+    %(alpha)s
 
-    weight_decay : float >= 0, default=0.0
-        Decoupled weight decay (AdamW).
+    %(weight_decay)s
 
     batch_size : int or 'auto', default='auto'
         Rows per mini-batch of a member; ``'auto'`` means
@@ -159,8 +153,7 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         accuracy on the medium-size panel rises from 0.813 to 0.864 (the
         benchmarks' report).
 
-    lr_schedule : {'constant', 'cosine'}, default='constant'
-        Learning-rate schedule over ``max_iter`` epochs.
+    %(lr_schedule)s
 
     max_iter : int >= 1, default=200
         Maximum number of epochs (passes over each member's subset).
@@ -168,21 +161,13 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
     shuffle : bool, default=True
         Whether each member's rows are shuffled every epoch.
 
-    random_state : int, RandomState instance or None, default=None
-        Seeds everything random: initial weights, the members' subsets, row
-        orders and dropout masks, all planned in NumPy. With an int, two fits
-        on the CPU give bitwise-identical results (the torch engine's with a
-        fixed ``n_threads``); on a GPU, sparse input's gradient sums use
-        atomic adds whose order varies, so they agree to rounding only.
+    %(random_state)s
 
-    tol : float >= 0, default=1e-4
-        Tolerance of the stopping rule on the training loss.
+    %(tol)s
 
-    verbose : bool or int, default=0
-        Print the loss of each epoch.
+    %(verbose)s
 
-    warm_start : bool, default=False
-        Continue from the fitted network on the next ``fit``.
+    %(warm_start)s
 
     early_stopping : bool, default=False
         Stop on the out-of-bag rows instead of the training loss: after each
@@ -224,25 +209,7 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         read at every predict: ``set_params(prior=...)`` needs no refit, and
         ONNX export follows it.
 
-    beta_1, beta_2 : float in [0, 1), default=0.9, 0.999
-        Adam's decay rates.
-
-    epsilon : float > 0, default=1e-8
-        Adam's numerical-stability term.
-
-    n_iter_no_change : int >= 1 or np.inf, default=10
-        Epochs without improvement tolerated before stopping; ``np.inf``
-        never stops early (training runs ``max_iter`` epochs).
-
-    backend : {'auto', 'numpy', 'torch'}, default='auto'
-        The engine that trains (as in ``BNMLPClassifier``); ``backend_``
-        after fit.
-
-    n_threads : int >= 1 or None, default=None
-        CPU threads of a fit (as in ``BNMLPClassifier``); ``n_threads_`` after fit.
-
-    device : str or torch.device, default='cpu'
-        Where the torch engine trains.
+    %(adam_and_engine)s
 
     Attributes
     ----------

@@ -31,6 +31,7 @@ from ._network import (
     softmax_,
 )
 from ._plan import SUBSET_MEMBERS, TrainingPlan, init_network, subset_counts, subset_rows
+from ._shared_docs import fill as fill_shared_docs
 from ._sparse import sorted_csr
 from ._training import (
     Progress,
@@ -988,6 +989,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         return tags
 
 
+@fill_shared_docs
 class BNMLPClassifier(_BNMLPBase):
     """Multilayer perceptron classifier with batch normalization and class weights.
 
@@ -997,31 +999,17 @@ class BNMLPClassifier(_BNMLPBase):
 
     Parameters
     ----------
-    hidden_layer_sizes : int or sequence of int, default=(100,)
-        Width of each hidden layer. At least one layer, every width positive.
+    %(hidden_layer_sizes)s
 
-    activation : {'relu', 'tanh', 'logistic', 'identity'}, default='relu'
-        Activation of the hidden layers.
+    %(activation)s
 
-    batch_norm : bool, default=True
-        Whether each hidden layer is batch-normalised before its activation.
-        The conventions are PyTorch's ``BatchNorm1d``: training batches are
-        normalised with their mean and *biased* variance; running estimates
-        of the mean and the *unbiased* variance are kept with
-        ``running = (1 - bn_momentum) * running + bn_momentum * batch`` and
-        used at predict time, where BN is folded into the linear layer. With
-        BN the bias of the linear layer before it is redundant and fixed at 0.
+    %(batch_norm)s
 
-    bn_momentum : float in [0, 1], default=0.1
-        Weight of the current batch in the running statistics (PyTorch's
-        convention; Keras' ``momentum=0.99`` is ``0.01`` here).
+    %(bn_momentum)s
 
-    bn_eps : float > 0, default=1e-5
-        Added to the variance before taking its square root.
+    %(bn_eps)s
 
-    dropout : float in [0, 1), default=0.0
-        Probability of zeroing a hidden unit after its activation during
-        training (inverted dropout: kept units are scaled by ``1 / (1 - p)``).
+    %(dropout)s
 
     class_weight : dict, 'balanced', callable or None, default=None
         Weight of each class in the loss. ``'balanced'`` uses
@@ -1037,19 +1025,9 @@ class BNMLPClassifier(_BNMLPBase):
         ``sample_weight``. ``'balanced'`` and callables are not available in
         :meth:`partial_fit`, which sees one chunk at a time.
 
-    label_smoothing : float in [0, 1), default=0.0
-        The training target of each row is ``(1 - label_smoothing)`` on its
-        class plus ``label_smoothing / n_classes`` on every class (Szegedy et
-        al. 2016; the convention of ``torch.nn.CrossEntropyLoss``), which
-        keeps the logits from growing without bound on separable rows. The
-        loss and ``loss_curve_`` are the cross-entropy with the smoothed
-        target; with early stopping, ``scoring='loss'`` uses the plain one.
+    %(label_smoothing)s
 
-    alpha : float >= 0, default=1e-4
-        Strength of the L2 penalty on the weights (not on intercepts or BN
-        parameters). Each batch loss is
-        ``(sum_i w_i * CE_i + alpha / 2 * sum ||W||^2) / batch_rows``, as in
-        scikit-learn's MLPs.
+    %(alpha)s
 
     batch_size : int or 'auto', default='auto'
         Rows per mini-batch; ``'auto'`` means ``min(200, n_samples)``, as in
@@ -1064,23 +1042,9 @@ class BNMLPClassifier(_BNMLPBase):
     learning_rate_init : float > 0, default=1e-3
         Adam's step size (at the start of the schedule).
 
-    lr_schedule : {'constant', 'cosine'}, default='constant'
-        How the step size changes during a fit. ``'cosine'`` anneals it from
-        ``learning_rate_init`` to 0 over ``max_iter`` epochs, batch by batch,
-        along ``(1 + cos(pi * s)) / 2`` with ``s`` the fraction of the
-        ``max_iter`` epochs done (Loshchilov & Hutter 2017, no restarts); each
-        ``fit`` call (``warm_start`` included) starts it afresh, while
-        :meth:`partial_fit` calls count epochs from the first call (so after
-        ``max_iter`` calls it stays at 0). The stopping rule (``tol``,
-        ``n_iter_no_change``) may end training before the schedule does.
+    %(lr_schedule)s
 
-    weight_decay : float >= 0, default=0.0
-        Decoupled weight decay (AdamW, Loshchilov & Hutter 2019): before each
-        Adam step the weight matrices (not intercepts or BN parameters) are
-        multiplied by ``1 - lr * weight_decay``, ``lr`` the step's learning
-        rate, as ``torch.optim.AdamW`` does. Unlike ``alpha``, whose L2
-        gradient Adam rescales per weight, it shrinks every weight at the
-        same relative rate.
+    %(weight_decay)s
 
     max_iter : int >= 1, default=200
         Maximum number of epochs (passes over the training data).
@@ -1110,24 +1074,13 @@ class BNMLPClassifier(_BNMLPBase):
         probabilities reflect equal class priors, like after oversampling).
         ``'random'`` and ``'stratified'`` estimate the data's statistics.
 
-    random_state : int, RandomState instance or None, default=None
-        Decides the initial weights, the row order of each epoch, the
-        dropout masks and the early-stopping split. With an int, two fits on
-        the CPU give bitwise-identical results (the torch engine's with a
-        fixed ``n_threads``); on a GPU, sparse input's gradient sums use
-        atomic adds whose order varies, so they agree to rounding only.
+    %(random_state)s
 
-    tol : float >= 0, default=1e-4
-        Training stops when the loss (or, with ``early_stopping``, the
-        validation score) has not improved by at least ``tol`` for
-        ``n_iter_no_change`` consecutive epochs.
+    %(tol)s
 
-    verbose : int, default=0
-        Print the loss of each epoch when positive.
+    %(verbose)s
 
-    warm_start : bool, default=False
-        Continue from the previous fit's weights and BN state (the optimiser
-        starts afresh, as in scikit-learn's MLPs).
+    %(warm_start)s
 
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` of the training data,
@@ -1192,50 +1145,7 @@ class BNMLPClassifier(_BNMLPBase):
     validation_fraction : float in (0, 1), default=0.1
         Share of the training data held out for early stopping.
 
-    beta_1, beta_2 : float in [0, 1), default=0.9, 0.999
-        Adam's decay rates for the first and second moment estimates.
-
-    epsilon : float > 0, default=1e-8
-        Adam's numerical-stability term (added to the bias-corrected
-        square root of the second moment, as in ``torch.optim.Adam``).
-
-    n_iter_no_change : int >= 1 or np.inf, default=10
-        Epochs without improvement tolerated before stopping; ``np.inf``
-        never stops early (training runs ``max_iter`` epochs).
-
-    backend : {'auto', 'numpy', 'torch'}, default='auto'
-        The engine that does the arithmetic of training. ``'auto'`` picks,
-        for each fit, the one that is faster for that work: torch on an
-        accelerator ``device``; on the CPU, NumPy for small steps (below four
-        million multiply-adds per batch, where both take about the same time
-        and NumPy saves importing torch) and torch, when installed, above. The
-        engine used is ``backend_`` after fit, its CPU threads ``n_threads_``
-        (see ``n_threads``; the rule and its measurements are on the engines
-        page of the user guide).
-        Both walk the same planned path, so the choice changes speed, not
-        results (beyond floating-point rounding). Prediction always runs in
-        NumPy.
-
-    n_threads : int >= 1 or None, default=None
-        CPU threads of a fit's arithmetic, on either engine. ``None`` chooses
-        them per fit: one, or one per million multiply-adds of a training
-        step, at most the threads the process may use (its CPU affinity,
-        ``OMP_NUM_THREADS``, joblib's and threadpoolctl's limits, a
-        ``torch.set_num_threads`` of the user's) and at most the cores that
-        are idle when the fit starts, because threads that compete with
-        other busy processes for the cores slow a fit down many times over.
-        An int uses that many (at most the process's cores) whatever the
-        load. The torch engine's sums depend on its thread count in the
-        last bits, so for results that are the same bit for bit on every
-        run of the torch engine, whatever else the machine does, give an
-        int (the NumPy engine's results do not depend on it). The caller's
-        thread settings are restored after the fit.
-
-    device : str or torch.device, default='cpu'
-        Where the torch engine trains (``'cpu'``, ``'cuda'``, ``'cuda:1'``,
-        ...). An unavailable device is a ``ValueError``; a device other than
-        the CPU with the NumPy engine too. The fitted state always comes back
-        to NumPy arrays.
+    %(adam_and_engine)s
 
     ensemble_size : int >= 1, default=1
         Number of members trained in one pass as one batched network (the
