@@ -28,6 +28,7 @@ from skl2onnx.shape_calculators.scaler import calculate_sklearn_scaler_output_sh
 
 from ._balanced import BalancedBNMLPClassifier
 from ._classifier import BNMLPClassifier
+from ._inspect import folded_layers, prior_offset
 from .preprocessing import SmoothClipScaler
 
 __all__ = ["convert_bnmlp_classifier", "convert_smooth_clip_scaler", "register"]
@@ -68,7 +69,7 @@ def convert_bnmlp_classifier(scope, operator, container):
     np_dtype = np.float64 if proto_dtype == onnx_proto.TensorProto.DOUBLE else np.float32
 
     a = _node(scope, container, "Cast", [operator.inputs[0].full_name], to=proto_dtype)
-    layers = model._folded_layers()
+    layers = folded_layers(model)
     for i, (coef, intercept) in enumerate(layers):
         w = _constant(scope, container, "coef", coef.astype(np_dtype), proto_dtype)
         # (..., 1, width): broadcast over the rows of each member
@@ -89,10 +90,11 @@ def convert_bnmlp_classifier(scope, operator, container):
             onnx_proto.TensorProto.INT64,
         )
         proba = _node(scope, container, "Reshape", [mean, shape])
-    if model._prior_offset() is not None:
+    offset = prior_offset(model)
+    if offset is not None:
         # softmax(log p + offset) = p * exp(offset), renormalised: the prior
-        # (or logit adjustment) predict_proba applies, via _adjust on zero logits.
-        factor = np.exp(model._adjust(np.zeros((1, len(model.classes_)))))
+        # (or logit adjustment) predict_proba applies.
+        factor = np.exp(offset)[None, :]
         f = _constant(scope, container, "prior_factor", factor.astype(np_dtype), proto_dtype)
         scaled = _node(scope, container, "Mul", [proba, f])
         total = _reduce(scope, container, "ReduceSum", scaled, axis=1)

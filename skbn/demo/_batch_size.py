@@ -5,8 +5,8 @@ from functools import partial
 import numpy as np
 from sklearn.metrics import log_loss
 
+from .._inspect import loss_and_gradients, network
 from .._plan import batch_bounds
-from ..engines._numpy import loss_and_gradients
 from ._common import Figure, Section, change, mean, mean_std, quiet_fit, series
 from ._data import classification, describe
 from ._plots import lines_figure
@@ -59,11 +59,11 @@ def run_one(setup, seed):
 def train_mode_loss(model, X, y, batch_size):
     """Mean loss of the fitted weights over batches of ``batch_size`` rows in
     training mode (batch statistics, no dropout, no penalty)."""
-    cfg = model._training_config(dropout=0.0, alpha=0.0)
-    net = model._get_network()
+    net = network(model)
     total = 0.0
     for start, stop in batch_bounds(len(y), batch_size, merge_singleton=True):
-        loss, _, _ = loss_and_gradients(net, cfg, X[start:stop], y[start:stop], None, None)
+        batch = X[start:stop], y[start:stop]
+        loss, _, _ = loss_and_gradients(model, *batch, net, dropout=0.0, alpha=0.0)
         total += loss * (stop - start)
     return total / len(y)
 

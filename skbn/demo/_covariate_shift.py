@@ -4,9 +4,7 @@ from functools import partial
 
 import numpy as np
 
-from .._batchnorm import fold_batchnorm
-from .._network import ACTIVATIONS
-from ..engines._numpy import loss_and_gradients
+from .._inspect import hidden_outputs, loss_and_gradients, network
 from ._common import Figure, Section, change, mean_std
 from ._data import classification, describe
 from ._plots import curves_figure
@@ -22,24 +20,7 @@ DISTANCES = (0.05, 0.1, 0.2, 0.4)  # step lengths along the gradient for the pro
 
 def layer_inputs(model, X):
     """Eval-mode input of each hidden layer after the first (the previous layer's output)."""
-    net = model._get_network()
-    act = ACTIVATIONS[model.activation]
-    a, inputs = X, []
-    for i in range(len(net.coefs) - 1):
-        coef, bias = net.coefs[i], net.intercepts[i]
-        if net.batch_norm:
-            coef, bias = fold_batchnorm(
-                coef,
-                bias,
-                net.bn_scales[i],
-                net.bn_shifts[i],
-                net.bn_running_means[i],
-                net.bn_running_vars[i],
-                model.bn_eps,
-            )
-        a = act(a @ coef + bias)
-        inputs.append(a)
-    return inputs
+    return hidden_outputs(model, X)
 
 
 def shift(prev, cur):
@@ -57,16 +38,15 @@ def smoothness(model, X, y):
     of the loss over the distances, and the largest change of the gradient per
     unit of distance (an estimate of the local beta-smoothness).
     """
-    cfg = model._training_config(dropout=0.0)
-    net = model._get_network()
-    loss0, grads, _ = loss_and_gradients(net, cfg, X, y, None, None)
+    net = network(model)
+    loss0, grads, _ = loss_and_gradients(model, X, y, net, dropout=0.0)
     norm = np.sqrt(sum(float(np.vdot(g, g)) for g in grads))
     losses, beta = [loss0], 0.0
     for d in DISTANCES:
         moved = net.copy()
         for p, g in zip(moved.trainable(), grads):
             p -= (d / norm) * g
-        loss, g2, _ = loss_and_gradients(moved, cfg, X, y, None, None)
+        loss, g2, _ = loss_and_gradients(model, X, y, moved, dropout=0.0)
         losses.append(loss)
         change = np.sqrt(sum(float(np.vdot(a - b, a - b)) for a, b in zip(g2, grads)))
         beta = max(beta, change / d)
