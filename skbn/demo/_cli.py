@@ -223,7 +223,7 @@ def main(argv=None):
         dest="quick",
         action="store_true",
         default=True,
-        help="small data, 3 seeds; about 1 minute on one core (default)",
+        help="small data, 3 seeds; about 2.5 minutes on one core (default)",
     )
     mode.add_argument("--full", dest="quick", action="store_false", help="larger data, 5 seeds")
     demo.add_argument("--seed", type=int, default=0, help="first seed (default: %(default)s)")
