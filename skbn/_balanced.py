@@ -28,14 +28,13 @@ _REMEDIES_ELSEWHERE = {
 
 
 def _refuse_remedies(cls, params, error):
-    given = [name for name in _REMEDIES_ELSEWHERE if name in params]
-    if given:
-        name = given[0]
-        raise error(
-            f"{cls.__name__} has no parameter {name!r}: each member already trains on "
-            f"its own balanced subset, and a second remedy would correct the "
-            f"imbalance twice. Instead, {_REMEDIES_ELSEWHERE[name]}."
-        )
+    for name, instead in _REMEDIES_ELSEWHERE.items():
+        if name in params:
+            raise error(
+                f"{cls.__name__} has no parameter {name!r}: each member already trains "
+                "on its own balanced subset, and a second remedy would correct the "
+                f"imbalance twice. Instead, {instead}."
+            )
 
 
 class _RefusesRemedies:

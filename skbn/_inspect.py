@@ -38,11 +38,13 @@ def prior_offset(model):
 def hidden_outputs(model, X):
     """The eval-mode output of each hidden layer on ``X`` (after its
     activation), as prediction computes it."""
-    layers = folded_layers(model)
     act = ACTIVATIONS[model.activation]
-    return [
-        act(forward_folded(layers[: i + 1], X, model.activation)) for i in range(len(layers) - 1)
-    ]
+    outputs, a = [], X
+    for layer in folded_layers(model)[:-1]:
+        # One layer through the forward pass is its affine map; then the activation.
+        a = act(forward_folded([layer], a, model.activation))
+        outputs.append(a)
+    return outputs
 
 
 def network(model):
