@@ -1,18 +1,22 @@
 """The balanced ensemble inside one network, as an estimator of its own."""
 
 import warnings
-from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils._param_validation import Interval
 
-from ._classifier import AUTO_SUBSET_BATCH, _BNMLPBase, _Spec
+from ._base import _BNMLPBase, _store_parameters
+from ._remedies import MemberSubsets
 from ._shared_docs import fill as fill_shared_docs
 from ._training import out_of_bag_mean
 
 __all__ = ["BalancedBNMLPClassifier"]
+
+# batch_size='auto': rows per batch, at most a member's subset (chosen on the
+# real-data panel, see the real-data docs).
+AUTO_SUBSET_BATCH = 64
 
 
 # BNMLPClassifier's remedies, each with what the balanced ensemble offers instead.
@@ -212,14 +216,7 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-
-    n_features_in_ : int
-        Number of features seen during fit.
-
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen during fit, when ``X`` has string column names.
+    %(input_attributes)s
 
     n_members_ : int
         Number of members trained.
@@ -343,59 +340,36 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         n_threads=None,
         device="cpu",
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.n_members = n_members
-        self.replacement = replacement
-        self.sampling_strategy = sampling_strategy
-        self.min_class_rows = min_class_rows
-        self.batch_norm = batch_norm
-        self.bn_momentum = bn_momentum
-        self.bn_eps = bn_eps
-        self.dropout = dropout
-        self.label_smoothing = label_smoothing
-        self.alpha = alpha
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.learning_rate_init = learning_rate_init
-        self.lr_schedule = lr_schedule
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.early_stopping = early_stopping
-        self.oob_score = oob_score
-        self.prior = prior
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.backend = backend
-        self.n_threads = n_threads
-        self.device = device
+        _store_parameters(self, locals())
 
-    def _spec(self):
-        spec = _Spec(
+    def _remedies(self):
+        return [
+            MemberSubsets(
+                replacement=self.replacement,
+                sampling_strategy=self.sampling_strategy,
+                min_class_rows=self.min_class_rows,
+            )
+        ]
+
+    def _fit_options(self):
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            (subsets,) = self._remedies()
+            batch_size = lambda codes: min(  # noqa: E731
+                AUTO_SUBSET_BATCH, int(subsets.counts(codes).sum())
+            )
+        return dict(
             n_members=self.n_members,
-            member_batches="bootstrap" if self.replacement else "undersampled",
-            batch_size=self.batch_size,
-            sampling_strategy=self.sampling_strategy,
-            min_class_rows=self.min_class_rows,
+            batch_size=batch_size,
+            batch_sampler="random",
+            member_batches="independent",
             early_stopping=self.early_stopping,
             validation_fraction=None,  # the out-of-bag rows
+            scoring="loss",
         )
-        if self.batch_size != "auto":
-            return spec
-
-        def auto(codes):
-            return min(AUTO_SUBSET_BATCH, int(spec.subset_counts(codes).sum()))
-
-        return replace(spec, batch_size=auto)
 
     def _after_fit(self, X, codes, plan, incremental):
-        self.member_class_counts_ = plan.subset_counts(codes)
+        self.member_class_counts_ = plan.member_remedies[0].counts(codes)
         for name in ("oob_score_", "oob_decision_function_"):
             self.__dict__.pop(name, None)
         if not self.oob_score or incremental:

@@ -38,7 +38,7 @@ def prior_offset(model):
 def hidden_outputs(model, X):
     """The eval-mode output of each hidden layer on ``X`` (after its
     activation), as prediction computes it."""
-    act = ACTIVATIONS[model.activation]
+    act = ACTIVATIONS[model.activation].forward
     outputs, a = [], X
     for layer in folded_layers(model)[:-1]:
         # One layer through the forward pass is its affine map; then the activation.

@@ -13,6 +13,7 @@ from ._sparse import input_product
 
 __all__ = [
     "ACTIVATIONS",
+    "Activation",
     "Network",
     "combine_members",
     "fold_network",
@@ -23,24 +24,52 @@ __all__ = [
 ]
 
 
-def _relu(z):
-    return np.maximum(z, 0, out=z)
+@dataclass(frozen=True)
+class Activation:
+    """One hidden activation, everything each part of the package needs to
+    know of it: NumPy's in-place forward pass and derivative (here), torch's
+    kernels (the torch engine), ONNX's operator and the initialisation's gain."""
+
+    forward: object  # NumPy, in place: callers pass arrays they own
+    # f'(z) written with the output h = f(z) (NumPy arrays and torch tensors
+    # alike); None for the identity.
+    derivative: object
+    torch_forward: str | None  # torch's in-place function; None: the identity
+    # An aten backward kernel, called (dh, h, *args); None: the identity.
+    torch_backward: tuple | None
+    onnx: str
+    glorot_factor: float = 6.0  # scikit-learn's Glorot-uniform gain
+    label: str = ""  # its name in the demonstration's tables and plots
 
 
-def _identity(z):
-    return z
-
-
-def _logistic(z):
-    return expit(z, out=z)
-
-
-def _tanh(z):
-    return np.tanh(z, out=z)
-
-
-# In-place activations: callers pass arrays they own.
-ACTIVATIONS = {"identity": _identity, "logistic": _logistic, "relu": _relu, "tanh": _tanh}
+ACTIVATIONS = {
+    "identity": Activation(lambda z: z, None, None, None, "Identity", label="identity"),
+    "logistic": Activation(
+        lambda z: expit(z, out=z),
+        lambda h: h * (1 - h),
+        "sigmoid_",
+        ("sigmoid_backward",),
+        "Sigmoid",
+        glorot_factor=2.0,
+        label="sigmoid",
+    ),
+    "relu": Activation(
+        lambda z: np.maximum(z, 0, out=z),
+        lambda h: h > 0,
+        "relu_",
+        ("threshold_backward", 0),
+        "Relu",
+        label="ReLU",
+    ),
+    "tanh": Activation(
+        lambda z: np.tanh(z, out=z),
+        lambda h: 1 - h * h,
+        "tanh_",
+        ("tanh_backward",),
+        "Tanh",
+        label="tanh",
+    ),
+}
 
 
 @dataclass
@@ -137,7 +166,7 @@ def forward_folded(layers, X, activation):
 
 
 def _forward_block(layers, X, activation):
-    act = ACTIVATIONS[activation]
+    act = ACTIVATIONS[activation].forward
     a = X
     for i, (coef, intercept) in enumerate(layers[:-1]):
         a = input_product(a, coef) if i == 0 else a @ coef  # X may be sparse

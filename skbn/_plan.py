@@ -15,42 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._batch_sampling import BATCH_SAMPLERS
-from ._network import Network
+from ._network import ACTIVATIONS, Network
 
-__all__ = [
-    "SUBSET_MEMBERS",
-    "EpochPlan",
-    "TrainingPlan",
-    "batch_bounds",
-    "init_network",
-    "subset_counts",
-    "subset_rows",
-]
-
-# member_batches values whose members train on a fixed balanced subset each.
-SUBSET_MEMBERS = ("undersampled", "bootstrap")
+__all__ = ["EpochPlan", "TrainingPlan", "batch_bounds", "init_network"]
 
 # The shuffle stream also draws class-aware batches; the subset stream draws
-# each member's fixed subset (member_batches in SUBSET_MEMBERS).
+# each member's fixed subset (for remedies that draw one).
 _INIT, _SHUFFLE, _DROPOUT, _SUBSET, _OUT_OF_BAG = 0, 1, 2, 3, 4
-
-
-def subset_counts(codes, sampling_strategy=1.0, min_class_rows=1):
-    """Rows of each class in a member's subset (:meth:`TrainingPlan.member_subset`),
-    aligned with ``np.bincount(codes)``: every class present drawn to the smallest
-    class's count divided by ``sampling_strategy``, or to ``min_class_rows`` if
-    that is more, at most its own count. 1 and 1 balance the classes; smaller
-    strategies and larger floors keep more of the larger classes, so that a
-    member of data whose smallest class has a handful of rows is not starved."""
-    counts = np.bincount(codes)
-    n_min = int(counts[counts > 0].min())
-    wanted = max(n_min, int(np.ceil(n_min / sampling_strategy - 1e-9)), min_class_rows)
-    return np.where(counts > 0, np.minimum(counts, wanted), 0)
-
-
-def subset_rows(codes, sampling_strategy=1.0):
-    """How many rows each member's subset has."""
-    return int(subset_counts(codes, sampling_strategy).sum())
 
 
 def _stream(seed, purpose, epoch=0, member=0):
@@ -85,7 +56,7 @@ def init_network(seed, layer_sizes, activation, batch_norm, dtype, n_members=1):
 
 def _init_member(seed, member, layer_sizes, activation, batch_norm, dtype):
     rng = _stream(seed, _INIT, member=member)
-    factor = 2.0 if activation == "logistic" else 6.0
+    factor = ACTIVATIONS[activation].glorot_factor
     coefs, intercepts = [], []
     for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
         bound = np.sqrt(factor / (fan_in + fan_out))
@@ -165,9 +136,10 @@ class TrainingPlan:
     dropout: float
     batch_sampler: str = "random"
     n_members: int = 1
-    member_batches: str = "shared"
-    sampling_strategy: float = 1.0  # subset members: see subset_counts
-    min_class_rows: int = 1
+    member_batches: str = "shared"  # or 'independent': each member its own order
+    # Each member's remedy (skbn._remedies), which may draw the member a fixed
+    # subset of the rows; empty for none.
+    member_remedies: tuple = ()
     lr_schedule: str = "constant"
     max_epochs: int = 1
     schedule_start: int = 0  # the epoch at which the schedule starts (a fit's first)
@@ -194,14 +166,15 @@ class TrainingPlan:
         ``shuffle=False`` keeps the rows in their order for ``'random'`` and
         within each class for ``'stratified'``; ``'balanced'`` always draws.
         With ``member_batches='independent'`` each member of an ensemble gets
-        its own order from its own stream (the same batch boundaries); with
-        ``'undersampled'``, its own order over its own fixed subset
-        (:meth:`member_subset`).
+        its own order from its own stream (the same batch boundaries); members
+        whose remedy draws them a subset, their own order over their own fixed
+        subset (:meth:`member_subset`).
         """
         random = self.shuffle or self.batch_sampler == "balanced"
         sampler = BATCH_SAMPLERS[self.batch_sampler]
-        members = self.n_members if self.member_batches != "shared" else 1
-        if self.member_batches in SUBSET_MEMBERS:
+        subsets_drawn = self.draws_subsets()
+        members = self.n_members if self.member_batches != "shared" or subsets_drawn else 1
+        if subsets_drawn:
             subsets = self.member_subsets(codes)
         else:
             subsets = [np.arange(len(codes))] * members
@@ -247,21 +220,16 @@ class TrainingPlan:
         rows = np.sort(np.concatenate(kept)) if kept else candidates
         return rows, mask[:, rows]
 
-    def subset_counts(self, codes):
-        """Rows of each class in every member's subset (:func:`subset_counts`)."""
-        return subset_counts(codes, self.sampling_strategy, self.min_class_rows)
+    def draws_subsets(self):
+        """Whether some member trains on a fixed subset of its own."""
+        return any(r.draws_subsets() for r in self.member_remedies)
 
     def member_subset(self, codes, member):
-        """The rows member ``member`` trains on with ``member_batches`` in
-        :data:`SUBSET_MEMBERS`: every class present drawn to the smallest
-        class's count, without replacement for ``'undersampled'``
-        (EasyEnsemble's subsets, Liu et al. 2009) and with replacement for
-        ``'bootstrap'`` (a balanced bootstrap, as each tree of a balanced
-        random forest gets, Chen et al. 2004: the minority rows are resampled
-        too, so members differ on them as well). Drawn once per member from
-        its own stream, so the same in every epoch; sorted."""
-        rng = _stream(self.seed, _SUBSET, 0, member)
-        replace = self.member_batches == "bootstrap"
-        counts = self.subset_counts(codes)
-        pools = [(np.flatnonzero(codes == k), counts[k]) for k in np.unique(codes)]
-        return np.sort(np.concatenate([rng.choice(p, n, replace=replace) for p, n in pools]))
+        """The rows member ``member`` trains on, as its remedy draws them
+        (:meth:`skbn._remedies.Remedy.member_subset`; every row for a remedy
+        that draws none), from the member's own stream: drawn once, so the
+        same in every epoch; sorted."""
+        remedy = self.member_remedies[member]
+        if not remedy.draws_subsets():
+            return np.arange(len(codes))
+        return remedy.member_subset(codes, _stream(self.seed, _SUBSET, 0, member))

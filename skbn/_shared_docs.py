@@ -136,6 +136,17 @@ n_threads : int >= 1 or None, default=None
     int (the NumPy engine's results do not depend on it). The caller's
     thread settings are restored after the fit.""",
 }
+# The attributes both estimators open their list with.
+PARAMETERS["input_attributes"] = """\
+classes_ : ndarray of shape (n_classes,)
+    Class labels.
+
+n_features_in_ : int
+    Number of features seen during fit.
+
+feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    Names of the features seen during fit, when ``X`` has string column
+    names."""
 # Adam's and the engine's parameters, which both estimators list last, in this order.
 PARAMETERS["adam_and_engine"] = "\n\n".join(
     PARAMETERS[name]

@@ -1,37 +1,40 @@
 """One fit's orchestration, the epoch loop and its stopping rules.
 
-The estimators validate their input and store the fitted state; this layer
-does the rest of a fit: :func:`train` picks the engine and its threads for the
-plan's work and runs a :class:`Trainer`, which runs planned epochs, keeps the
-bookkeeping scikit-learn's MLPs expose (``loss_curve_``,
-``validation_scores_`` ...) in a :class:`Progress`, and decides when to stop;
-:func:`out_of_bag_validator` is the stopping rule's check for members on
-their own subsets. Nothing here knows about estimators, and the member axis
-of an ensemble lives in the plan, the network and the engines.
+The estimators validate their input, resolve their parameters into a
+:class:`FitSpec` and store what :func:`fit` returns. :func:`fit` does the rest,
+in order: the rows' loss weights and the class priors (from the remedies of
+:mod:`skbn._remedies`), the early-stopping split, the plan, the engine and its
+threads, the :class:`Trainer` and the divergence check. The trainer runs
+planned epochs, keeps the bookkeeping scikit-learn's MLPs expose
+(``loss_curve_``, ``validation_scores_`` ...) in a :class:`Progress`, and
+decides when to stop; :func:`out_of_bag_validator` is the stopping rule's
+check for members on their own subsets. Nothing here knows about estimators,
+and the member axis of an ensemble lives in the plan, the network and the
+engines.
 """
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
-
 from sklearn.model_selection import train_test_split
-from sklearn.utils import compute_class_weight
 
 from ._network import fold_network, forward_folded, softmax_
-from ._plan import SUBSET_MEMBERS
-from .engines import select_engine, step_macs
+from ._plan import TrainingPlan, init_network
+from ._remedies import RemedyGroups
+from .engines import AdamState, TrainingConfig, select_engine, step_macs
 
 __all__ = [
     "FitResult",
+    "FitSpec",
+    "FitState",
     "Progress",
     "Trainer",
+    "fit",
     "out_of_bag_mean",
     "out_of_bag_validator",
-    "row_weights",
-    "train",
     "validation_split",
 ]
 
@@ -182,73 +185,231 @@ class Trainer:
         return (net if self._best_net is None else self._best_net), adam, converged
 
 
+@dataclass(frozen=True)
+class FitSpec:
+    """What one call of ``fit`` or ``partial_fit`` does, resolved by an
+    estimator from its parameters."""
+
+    remedies: RemedyGroups
+    config: TrainingConfig  # without the loss offset, which fit computes
+    batch_norm: bool
+    # An int, or a callable of the class codes (a default that depends on them).
+    batch_size: object
+    shuffle: bool = True
+    batch_sampler: str = "random"  # a remedy's own sampler takes precedence
+    member_batches: str = "shared"
+    lr_schedule: str = "constant"
+    max_iter: int = 200
+    incremental: bool = False  # partial_fit: one epoch, Adam and totals continue
+    early_stopping: bool = False
+    # None: early stopping watches the out-of-bag rows of subset members.
+    validation_fraction: float | None = 0.1
+    # score(network, X, codes, weights, loss_offset, (class_prior,
+    # trained_prior)) -> (score, recall per class) on the validation split.
+    score: object = None
+    tol: float = 1e-4
+    n_iter_no_change: float = 10
+    verbose: bool = False
+    backend: str = "auto"
+    device: object = "cpu"
+    n_threads: int | None = None
+    divergence_hint: str = ""
+    name: str = "The estimator"  # for messages
+
+
+@dataclass
+class FitState:
+    """What earlier calls left for this one; a fresh fit has no network."""
+
+    seed: int
+    classes: np.ndarray
+    layer_sizes: list
+    network: object = None  # None: initialised from ``seed``
+    adam: AdamState | None = None  # None: Adam starts afresh
+    progress: Progress = field(default_factory=Progress)
+    class_totals: np.ndarray | None = None  # partial_fit accumulates these
+    trained_mass: np.ndarray | None = None
+
+
 @dataclass
 class FitResult:
-    """What :func:`train` hands back: the trained arrays, whether a stopping
-    rule ended the run, and the engine and threads that did the work."""
+    """What :func:`fit` hands back: the trained arrays and bookkeeping, the
+    class priors, the plan it followed, and the engine and threads that did
+    the work."""
 
     network: object
-    adam: object
+    adam: AdamState
+    progress: Progress
     converged: bool
     engine: str
     n_threads: int | None
+    plan: TrainingPlan
+    class_totals: np.ndarray
+    trained_mass: np.ndarray
+
+    @property
+    def class_prior(self):
+        return self.class_totals / self.class_totals.sum()
+
+    @property
+    def trained_prior(self):
+        """The prior each group's loss trained under (one row for one group)."""
+        return _normalised(self.trained_mass)
 
 
-def train(
-    X,
-    codes,
-    sample_weight,
-    *,
-    network,
-    adam,
-    progress,
-    plan,
-    config,
-    n_classes,
-    backend,
-    device,
-    n_threads,
-    validate,
-    tol,
-    n_iter_no_change,
-    n_epochs,
-    stop_early,
-    verbose,
-    divergence_hint,
-):
-    """Train ``network`` (in place where the engine can) over ``plan``'s epochs.
+def _normalised(mass):
+    prior = mass / mass.sum(axis=-1, keepdims=True)
+    return prior[0] if len(prior) == 1 else prior
 
-    The engine and its CPU threads are chosen for the work of one step of
-    ``plan`` (:func:`skbn.engines.select_engine`) and the thread setting is
-    undone afterwards. ``progress`` is updated in place.
+
+def fit(X, y, codes, sample_weight, spec, state):
+    """Train (or continue) a network on ``X`` and the class ``codes`` of its
+    labels ``y``, as ``spec`` says, from ``state``; returns a :class:`FitResult`.
+
+    ``state.network`` is trained in place where the engine can; a caller who
+    keeps it copies it first.
     """
+    n_classes = len(state.classes)
+    remedies = spec.remedies
+    class_totals = np.bincount(codes, weights=sample_weight, minlength=n_classes)
+    _check_weighted_classes(state.classes, codes, class_totals, spec.name)
+    weights = remedies.row_weights(state.classes, y, codes, sample_weight, X.dtype)
+    if state.class_totals is not None:
+        class_totals = class_totals + state.class_totals
+    mass = remedies.trained_prior_mass(codes, weights, n_classes)
+    # Each partial_fit call counts by its rows, as the class totals do.
+    mass = mass / mass.sum(axis=-1, keepdims=True) * len(codes)
+    if state.trained_mass is not None:
+        mass = mass + state.trained_mass
+    priors = (class_totals / class_totals.sum(), _normalised(mass))
+    offset = remedies.loss_offset(priors[0])
+    config = spec.config
+    if offset is not None:
+        config = replace(config, logit_offset=_nested_tuple(offset))
+
+    early_stopping = spec.early_stopping and not spec.incremental
+    X_val = codes_val = weights_val = None
+    if early_stopping and spec.validation_fraction is not None:
+        X, X_val, codes, codes_val, weights, weights_val = validation_split(
+            X, codes, weights, spec.validation_fraction, state.seed
+        )
+    if weights_val is not None and weights_val.ndim == 2:
+        # The validation score is the ensemble's: its rows weigh the members' mean.
+        weights_val = weights_val.mean(axis=0)
+    plan = TrainingPlan(
+        seed=state.seed,
+        batch_size=_batch_size(codes, spec),
+        shuffle=spec.shuffle,
+        merge_singleton=spec.batch_norm,
+        dropout=config.dropout,
+        batch_sampler=remedies.batch_sampler or spec.batch_sampler,
+        n_members=remedies.n_members,
+        member_batches=spec.member_batches,
+        member_remedies=remedies.per_member(),
+        lr_schedule=spec.lr_schedule,
+        max_epochs=spec.max_iter,
+        schedule_start=0 if spec.incremental else state.progress.n_iter,
+    )
+    network = state.network
+    if network is None:
+        network = init_network(
+            state.seed,
+            state.layer_sizes,
+            config.activation,
+            spec.batch_norm,
+            X.dtype,
+            n_members=remedies.n_members,
+        )
+    # partial_fit continues Adam; fit (warm start or not) starts it afresh.
+    if spec.incremental and state.adam is not None:
+        adam = state.adam
+    else:
+        adam = AdamState.zeros_like(network.trainable())
+
+    validate = None
+    if X_val is not None:
+
+        def validate(net):
+            return spec.score(net, X_val, codes_val, weights_val, offset, priors)
+
+    elif early_stopping:
+        validate = out_of_bag_validator(
+            X, codes, plan, config.activation, config.bn_eps, n_classes
+        )
+    progress = state.progress
+    if not spec.incremental:
+        progress.restart(early_stopping=validate is not None)
+        if validate is None and early_stopping:
+            progress.validation_scores = progress.validation_recall_per_class = None
+            progress.best_validation_score = None
+
     layer_sizes = [X.shape[1], *(c.shape[-1] for c in network.coefs)]
     density = X.nnz / max(1, X.shape[0] * X.shape[1]) if sparse.issparse(X) else 1.0
     choice = select_engine(
-        backend,
-        device,
+        spec.backend,
+        spec.device,
         step_macs(layer_sizes, plan.batch_size, network.n_members, density),
-        n_threads,
+        spec.n_threads,
     )
     with choice.threads():
         trainer = Trainer(
-            choice.factory(config, network, adam, X, codes, sample_weight, n_classes),
+            choice.factory(config, network, adam, X, codes, weights, n_classes),
             plan,
-            tol=tol,
-            n_iter_no_change=n_iter_no_change,
+            tol=spec.tol,
+            n_iter_no_change=spec.n_iter_no_change,
             validate=validate,
-            verbose=verbose,
-            divergence_hint=divergence_hint,
-            loss_limit=DIVERGED_NATS
-            * (1.0 if sample_weight is None else float(np.max(sample_weight))),
+            verbose=spec.verbose,
+            divergence_hint=spec.divergence_hint,
+            loss_limit=DIVERGED_NATS * (1.0 if weights is None else float(np.max(weights))),
         )
-        net, adam, converged = trainer.run(codes, progress, n_epochs, stop_early)
+        n_epochs = 1 if spec.incremental else spec.max_iter
+        net, adam, converged = trainer.run(codes, progress, n_epochs, not spec.incremental)
     if not all(np.isfinite(a).all() for a in net.trainable()):
         raise ValueError(
             "Training diverged: the weights became non-finite. Lower "
             "learning_rate_init or scale the features."
         )
-    return FitResult(net, adam, converged, choice.name, choice.n_threads)
+    return FitResult(
+        net, adam, progress, converged, choice.name, choice.n_threads, plan, class_totals, mass
+    )
+
+
+def _nested_tuple(array):
+    # TrainingConfig is frozen and hashable: the offset travels as tuples.
+    return tuple(array.tolist()) if array.ndim == 1 else tuple(map(_nested_tuple, array))
+
+
+def _check_weighted_classes(classes, codes, totals, name):
+    """A class whose rows all weigh 0 (``totals``: its rows' summed sample
+    weight) would be in ``classes_`` and predicted with no information on it;
+    the balanced members would even draw it."""
+    present = np.bincount(codes, minlength=len(classes)) > 0
+    empty = classes[present & ~(totals > 0)]
+    if len(empty):
+        raise ValueError(
+            f"{name}: sample_weight is 0 on every row of class(es) {empty.tolist()}, so "
+            "the model would learn nothing about them yet predict them. Drop those "
+            "rows (and the class) from X and y, or give them a positive weight."
+        )
+
+
+def _batch_size(codes, spec):
+    """Rows per batch: ``spec.batch_size``, or what it computes from the codes."""
+    if callable(spec.batch_size):
+        return spec.batch_size(codes)
+    n_samples = spec.remedies.subset_rows(codes)
+    if spec.batch_size > n_samples:
+        warnings.warn(
+            f"batch_size={spec.batch_size} is larger than the {n_samples} training "
+            "rows; using one batch of all rows."
+        )
+    if spec.batch_size == 1 and spec.batch_norm and n_samples > 1:
+        warnings.warn(
+            "batch_size=1 with batch_norm=True: a one-row batch has no batch "
+            "statistics, so every row is normalised with the running statistics, "
+            "which then never change. Use batch_size >= 2 for batch normalization."
+        )
+    return min(spec.batch_size, n_samples)
 
 
 def out_of_bag_validator(X, codes, plan, activation, bn_eps, n_classes):
@@ -296,95 +457,18 @@ def out_of_bag_mean(mask, member_proba):
         return np.einsum("jn,jnc->nc", mask, member_proba) / mask.sum(axis=0)[:, None]
 
 
-def class_weights(classes, y, codes, class_weight):
-    """Weight of each class, as an array aligned with ``classes``, or None."""
-    cw = class_weight
-    if cw is None:
-        return None
-    if callable(cw):
-        cw = cw(y)
-        if not isinstance(cw, dict):
-            raise TypeError(
-                f"class_weight={class_weight!r} returned {type(cw).__name__}; "
-                "a callable class_weight must return a dict of class -> weight."
-            )
-    elif cw == "balanced":
-        # Over the classes present, as compute_class_weight requires them.
-        present = np.unique(codes)
-        weights = np.ones(len(classes))
-        weights[present] = compute_class_weight("balanced", classes=present, y=codes)
-        return weights
-    known = set(classes.tolist())
-    unknown = [label for label in cw if label not in known]
-    if unknown:
-        raise ValueError(
-            f"class_weight has labels {unknown} that are not classes of y "
-            f"(classes: {classes.tolist()})."
-        )
-    return np.array([cw.get(label, 1.0) for label in classes.tolist()])
-
-
-def row_weights(classes, y, codes, sample_weight, dtype, spec):
-    """Each row's loss weight: class weight times sample weight, and for subset
-    members whose classes are drawn to unequal counts (``sampling_strategy < 1``
-    or ``min_class_rows``) the weight that gives each class the same total in a
-    member's loss; None when all are one."""
-    cw = class_weights(classes, y, codes, spec.class_weight)
-    if spec.member_batches in SUBSET_MEMBERS:
-        counts = spec.subset_counts(codes)
-        present = counts > 0
-        if np.ptp(counts[present]) > 0:
-            balance = np.ones(len(classes))
-            balance[present] = counts[present].sum() / (present.sum() * counts[present])
-            cw = balance if cw is None else cw * balance
-    if cw is None:
-        return sample_weight
-    if not np.all(np.isfinite(cw)) or np.any(cw < 0):
-        raise ValueError(f"class weights must be finite and non-negative, got {cw}.")
-    rows = cw.astype(dtype)[codes]
-    rows = rows if sample_weight is None else rows * sample_weight
-    if not np.any(rows > 0):
-        raise ValueError(
-            f"class_weight={spec.class_weight!r} (with any sample_weight) gives every "
-            "row a weight of 0, so there is nothing to learn; give at least one "
-            "class present in y a positive weight."
-        )
-    return rows
-
-
-def trained_prior_mass(codes, weights, spec, n_classes):
-    """Each class's share of the loss a fit trains on: the class prior that the
-    network's probabilities assume, before normalisation.
-
-    A class's share is the rows of it the batches draw (all of them, the same
-    number per class for balanced batches, a member's subset count for subset
-    members) times the mean loss weight of its rows (class weight times sample
-    weight). Class weights ``w`` on all rows give ``w * n``; balanced batches
-    or balanced members give equal shares; members whose classes are drawn to
-    unequal counts are weighted back to equal shares.
-    """
-    counts = np.bincount(codes, minlength=n_classes).astype(np.float64)
-    totals = counts if weights is None else np.bincount(codes, weights, n_classes)
-    if spec.batch_sampler == "balanced" or spec.logit_adjusted_loss:
-        # The logit-adjusted loss trains the logits for a balanced prior too.
-        drawn = (counts > 0).astype(np.float64)
-    elif spec.member_batches in SUBSET_MEMBERS:
-        drawn = np.zeros(n_classes)
-        sub = spec.subset_counts(codes)
-        drawn[: len(sub)] = sub
-    else:
-        return totals
-    mean_weight = np.divide(totals, counts, out=np.zeros(n_classes), where=counts > 0)
-    return drawn * mean_weight
-
-
 def validation_split(X, codes, sample_weight, fraction, seed):
     """The early-stopping split, stratified, planned from the fit's seed:
     ``(X_train, X_val, codes_train, codes_val, weights_train, weights_val)``."""
-    arrays = [X, codes] + ([] if sample_weight is None else [sample_weight])
+    # Per-member weights, (members, rows), are split along their rows.
+    per_member = sample_weight is not None and sample_weight.ndim == 2
+    weights = sample_weight.T if per_member else sample_weight
+    arrays = [X, codes] + ([] if weights is None else [weights])
     split = train_test_split(
         *arrays, test_size=fraction, stratify=codes, random_state=np.random.RandomState(seed)
     )
     X_tr, X_val, y_tr, y_val = split[:4]
-    sw_tr, sw_val = split[4:] if sample_weight is not None else (None, None)
+    sw_tr, sw_val = split[4:] if weights is not None else (None, None)
+    if per_member:
+        sw_tr, sw_val = sw_tr.T, sw_val.T
     return X_tr, X_val, y_tr, y_val, sw_tr, sw_val

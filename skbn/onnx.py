@@ -29,11 +29,10 @@ from skl2onnx.shape_calculators.scaler import calculate_sklearn_scaler_output_sh
 from ._balanced import BalancedBNMLPClassifier
 from ._classifier import BNMLPClassifier
 from ._inspect import folded_layers, prior_offset
+from ._network import ACTIVATIONS
 from .preprocessing import SmoothClipScaler
 
 __all__ = ["convert_bnmlp_classifier", "convert_smooth_clip_scaler", "register"]
-
-_ACTIVATIONS = {"identity": "Identity", "logistic": "Sigmoid", "relu": "Relu", "tanh": "Tanh"}
 
 
 def _constant(scope, container, name, array, proto_dtype):
@@ -78,7 +77,7 @@ def convert_bnmlp_classifier(scope, operator, container):
         )
         a = _node(scope, container, "Add", [_node(scope, container, "MatMul", [a, w]), b])
         if i < len(layers) - 1:
-            a = _node(scope, container, _ACTIVATIONS[model.activation], [a])
+            a = _node(scope, container, ACTIVATIONS[model.activation].onnx, [a])
     proba = _node(scope, container, "Softmax", [a], axis=-1)
     if coef.ndim == 3:  # the members' mean probability, (n, classes)
         mean = _reduce(scope, container, "ReduceMean", proba, axis=0)

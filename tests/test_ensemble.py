@@ -18,9 +18,28 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import balanced_accuracy_score
 
 from skbn import BalancedBNMLPClassifier, BNMLPClassifier
-from skbn._classifier import _Spec
-from skbn._plan import TrainingPlan, subset_counts, subset_rows
-from skbn._training import row_weights
+from skbn._plan import TrainingPlan
+from skbn._remedies import MemberSubsets, RemedyGroups
+
+
+def subset_counts(codes, sampling_strategy=1.0):
+    return MemberSubsets(sampling_strategy=sampling_strategy).counts(codes)
+
+
+def subset_rows(codes):
+    return int(subset_counts(codes).sum())
+
+
+def subset_plan(seed, n_members, remedy):
+    """A plan whose members each draw the subset ``remedy`` draws, in batches of 8."""
+    return TrainingPlan(
+        seed, 8, True, True, 0.0, n_members=n_members, member_remedies=(remedy,) * n_members
+    )
+
+
+def row_weights(classes, codes, remedy):
+    return RemedyGroups.one(remedy, 3).row_weights(classes, codes, codes, None, np.float64)
+
 
 X, y = make_classification(
     n_samples=150, n_features=6, n_informative=4, n_classes=3, random_state=0
@@ -196,7 +215,7 @@ def test_ensemble_of_one_is_the_default():
 
 def test_undersampled_members_train_on_their_own_fixed_balanced_subsets():
     codes = np.r_[np.zeros(80, int), np.ones(15, int), np.full(5, 2)]
-    plan = TrainingPlan(3, 8, True, True, 0.0, "random", 4, "undersampled")
+    plan = subset_plan(3, 4, MemberSubsets(replacement=False))
     subsets = [plan.member_subset(codes, j) for j in range(4)]
     for rows in subsets:
         assert np.bincount(codes[rows]).tolist() == [5, 5, 5]  # down to the smallest class
@@ -212,7 +231,7 @@ def test_undersampled_members_train_on_their_own_fixed_balanced_subsets():
 
 def test_bootstrap_members_draw_every_class_with_replacement():
     codes = np.r_[np.zeros(80, int), np.ones(15, int), np.full(5, 2)]
-    boot = TrainingPlan(3, 8, True, True, 0.0, "random", 6, "bootstrap")
+    boot = subset_plan(3, 6, MemberSubsets(replacement=True))
     subsets = [boot.member_subset(codes, j) for j in range(6)]
     for rows in subsets:
         assert np.bincount(codes[rows]).tolist() == [5, 5, 5]
@@ -221,7 +240,7 @@ def test_bootstrap_members_draw_every_class_with_replacement():
     assert any(len(np.unique(rows[codes[rows] == 2])) < 5 for rows in subsets)
     assert len({tuple(r) for r in subsets}) == 6
     # Reproducible and the same in every epoch.
-    again = TrainingPlan(3, 8, True, True, 0.0, "random", 6, "bootstrap")
+    again = subset_plan(3, 6, MemberSubsets(replacement=True))
     assert_array_equal(again.member_subset(codes, 2), subsets[2])
     for member, rows in zip(boot.epoch(4, codes).order, subsets):
         assert sorted(member) == sorted(rows)
@@ -374,7 +393,7 @@ def test_out_of_bag_estimates(replacement):
         False,
         0.0,
         n_members=n_members,
-        member_batches="bootstrap",
+        member_remedies=(MemberSubsets(replacement=True),) * n_members,
     )
     subsets = plan.member_subsets(y_imb)
     members = model.predict_member_proba(X)
@@ -395,14 +414,14 @@ def test_out_of_bag_estimates(replacement):
 
 def test_out_of_bag_rows_are_planned_and_capped_per_class():
     codes = np.r_[np.zeros(300, int), np.ones(20, int)]
-    plan = TrainingPlan(5, 8, True, True, 0.0, "random", 6, "bootstrap")
+    plan = subset_plan(5, 6, MemberSubsets())
     rows, mask = plan.out_of_bag(codes, max_per_class=50)
     assert np.bincount(codes[rows]).tolist()[0] == 50  # the majority capped
     assert (codes[rows] == 1).sum() <= 20 and mask.shape == (6, len(rows))
     for j, subset in enumerate(plan.member_subsets(codes)):
         assert_array_equal(mask[j], ~np.isin(rows, subset))
     assert mask.any(axis=0).all()  # every kept row is out of some member's bag
-    again, _ = TrainingPlan(5, 8, True, True, 0.0, "random", 6, "bootstrap").out_of_bag(codes, 50)
+    again, _ = subset_plan(5, 6, MemberSubsets()).out_of_bag(codes, 50)
     assert_array_equal(again, rows)
 
 
@@ -432,7 +451,7 @@ def test_sampling_strategy_keeps_more_of_the_larger_classes():
     assert subset_counts(codes).tolist() == [10, 10, 10]
     assert subset_counts(codes, 0.25).tolist() == [40, 40, 10]  # at most a class's own rows
     assert subset_counts(codes, 0.1).tolist() == [100, 40, 10]
-    plan = TrainingPlan(1, 8, True, True, 0.0, "random", 3, "bootstrap", sampling_strategy=0.1)
+    plan = subset_plan(1, 3, MemberSubsets(sampling_strategy=0.1))
     for rows in plan.member_subsets(codes):
         assert np.bincount(codes[rows]).tolist() == [100, 40, 10]
 
@@ -450,10 +469,8 @@ def test_what_each_member_draws(counts, strategy, floor, replacement, seed):
     np.random.default_rng(seed).shuffle(codes)
     n_min = min(counts)
     wanted = [min(n, max(n_min, int(np.ceil(n_min / strategy - 1e-9)), floor)) for n in counts]
-    members = "bootstrap" if replacement else "undersampled"
-    plan = TrainingPlan(
-        seed, 8, True, True, 0.0, "random", 3, members, strategy, min_class_rows=floor
-    )
+    remedy = MemberSubsets(replacement, sampling_strategy=strategy, min_class_rows=floor)
+    plan = subset_plan(seed, 3, remedy)
     subsets = plan.member_subsets(codes)
     for rows in subsets:
         # Every class to at least the floor (at most its own rows), sorted rows,
@@ -466,9 +483,8 @@ def test_what_each_member_draws(counts, strategy, floor, replacement, seed):
         for j, rows in enumerate(subsets):
             assert_array_equal(np.sort(order[j]), rows)
     # The loss gives every class the same total weight in each member.
-    spec = _Spec(3, members, 8, sampling_strategy=strategy, min_class_rows=floor)
     classes = np.arange(len(counts))
-    weights = row_weights(classes, codes, codes, None, np.float64, spec)
+    weights = row_weights(classes, codes, remedy)
     totals = np.bincount(
         codes[subsets[0]], weights=None if weights is None else weights[subsets[0]]
     )
@@ -498,7 +514,8 @@ def test_sampling_strategy_weights_each_members_classes_back_to_balance():
     kw = dict(hidden_layer_sizes=(8,), n_members=3, max_iter=2, random_state=0)
     model = BalancedBNMLPClassifier(sampling_strategy=0.5, **kw).fit(X, y_imb)
     codes = y_imb
-    weights = row_weights(model.classes_, y_imb, codes, None, np.float64, model._spec())
+    (remedy,) = model._remedies()
+    weights = row_weights(model.classes_, codes, remedy)
     counts = subset_counts(codes, 0.5)  # 60 + 30 rows a member
     assert counts.tolist() == [60, 30]
     # Each class's rows of a member carry half of the member's total weight.

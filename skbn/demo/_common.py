@@ -9,11 +9,11 @@ from scipy import stats
 from sklearn.exceptions import ConvergenceWarning
 
 from .._classifier import BNMLPClassifier
-
+from .._network import ACTIVATIONS
 
 # How tables, findings and legends name scikit-learn's activations: one
 # spelling for the reader everywhere.
-ACTIVATION_NAMES = {"relu": "ReLU", "logistic": "sigmoid", "tanh": "tanh", "identity": "identity"}
+ACTIVATION_NAMES = {name: act.label for name, act in ACTIVATIONS.items()}
 
 
 def activation_name(activation):

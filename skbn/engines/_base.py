@@ -29,7 +29,8 @@ class TrainingConfig:
     label_smoothing: float = 0.0
     weight_decay: float = 0.0
     # Added to the output logits in the training loss only (the logit-adjusted
-    # loss, Menon et al. 2021): one float per class, or None.
+    # loss, Menon et al. 2021): one float per class, nested (members, 1,
+    # classes) when member groups differ, or None.
     logit_offset: tuple | None = None
 
 
@@ -70,8 +71,9 @@ class Engine(ABC):
         Training data, already in the training dtype.
     y : ndarray of shape (n_samples,)
         Class codes in ``range(n_classes)``.
-    sample_weight : ndarray of shape (n_samples,) or None
-        Per-sample loss weights (class and sample weights multiplied).
+    sample_weight : ndarray of shape (n_samples,) or (n_members, n_samples), or None
+        Per-sample loss weights (class and sample weights multiplied); one
+        row per member when member groups weight the rows differently.
     n_classes : int
     """
 

@@ -15,13 +15,20 @@ __all__ = ["NumpyEngine", "loss_and_gradients"]
 def _activation_grad(name, h, dh):
     """d(loss)/dz from d(loss)/dh (updated in place), written with the
     activation's output ``h``."""
-    if name == "relu":
-        np.multiply(dh, h > 0, out=dh)
-    elif name == "tanh":
-        dh *= 1 - h * h
-    elif name == "logistic":
-        dh *= h * (1 - h)
+    derivative = ACTIVATIONS[name].derivative
+    if derivative is not None:
+        np.multiply(dh, derivative(h), out=dh)
     return dh
+
+
+def _batch_weights(weights, idx):
+    """The loss weights of a batch's rows ``idx``: ``weights`` is one per row,
+    or one row per member (``(k, n)``, members of different remedies)."""
+    if weights.ndim == 1:
+        return weights[idx]
+    if idx.ndim == 2:  # each member its own rows
+        return np.take_along_axis(weights, idx, axis=1)
+    return weights[:, idx]
 
 
 def loss_and_gradients(net, config, X, y, sample_weight, masks):
@@ -48,7 +55,7 @@ def loss_and_gradients(net, config, X, y, sample_weight, masks):
     bn_stats : list of (mean, biased var) per BN layer, ``(None, None)`` for a
         one-row batch. Nothing in ``net`` is modified.
     """
-    act = ACTIVATIONS[config.activation]
+    act = ACTIVATIONS[config.activation].forward
     m = y.shape[-1]  # X may be one sparse batch per member (a list)
     n_hidden = len(net.coefs) - 1
     bn = net.batch_norm
@@ -145,7 +152,7 @@ class NumpyEngine(Engine):
         for (start, stop), lr_factor in zip(epoch_plan.bounds, epoch_plan.lr_factors):
             idx = epoch_plan.order[..., start:stop]
             m = stop - start
-            sw = None if self.sample_weight is None else self.sample_weight[idx]
+            sw = None if self.sample_weight is None else _batch_weights(self.sample_weight, idx)
             masks = epoch_plan.dropout_masks(
                 m, self._dropout_widths, 1.0 - cfg.dropout, self.X.dtype
             )

@@ -21,18 +21,17 @@ import numpy as np
 import torch
 from scipy import sparse
 
-from .._network import Network
+from .._network import ACTIVATIONS, Network
 from ._base import AdamState, Engine
 
 __all__ = ["TorchEngine", "resolve_device"]
 
-# In place: every caller passes a fresh tensor (a matmul or BN output).
-_ACTIVATIONS = {
-    "identity": lambda z: z,
-    "logistic": torch.sigmoid_,
-    "relu": torch.relu_,
-    "tanh": torch.tanh_,
-}
+
+def _forward(name):
+    """The activation's torch function, in place: every caller passes a fresh
+    tensor (a matmul or BN output)."""
+    kernel = ACTIVATIONS[name].torch_forward
+    return (lambda z: z) if kernel is None else getattr(torch, kernel)
 
 
 def _has_private_ops():
@@ -173,7 +172,7 @@ class TorchEngine(Engine):
         gradients in ``self.params`` order (without the L2 penalty, which the
         Adam step adds); BN's running statistics are updated on the way."""
         cfg = self.config
-        act = _ACTIVATIONS[cfg.activation]
+        act = _forward(cfg.activation)
         m = idx.shape[-1]
         train_bn = m > 1  # one row has no batch statistics: use the running ones
         # (m, features), or (k, m, features) when each member has its own rows.
@@ -221,7 +220,11 @@ class TorchEngine(Engine):
         if eps:  # the target is (1 - eps) * one-hot + eps / n_classes
             ce = ce.mul_(1 - eps).sub_(logp.sum(-1), alpha=eps / logp.shape[-1])
         sw = None
-        if self.sample_weight is not None:
+        if self.sample_weight is not None and self.sample_weight.dim() == 2:
+            # One row of weights per member (members of different remedies).
+            w = self.sample_weight
+            sw = w.gather(1, idx) if idx.dim() == 2 else w.index_select(1, idx)
+        elif self.sample_weight is not None:
             sw = self.sample_weight.index_select(0, idx.reshape(-1)).view(idx.shape)
         if ce.dim() == 1:
             weighted = ce.sum() if sw is None else ce @ sw
@@ -483,25 +486,13 @@ def _foreach(op, tensors, *others, **kwargs):
 
 def _activation_backward(name, dh, h):
     """d(loss)/dz from d(loss)/dh, written with the activation's output ``h``."""
+    act = ACTIVATIONS[name]
+    if act.derivative is None:
+        return dh
     if not PRIVATE_OPS:
-        return _activation_backward_public(name, dh, h)
-    if name == "relu":
-        return torch.ops.aten.threshold_backward(dh, h, 0)
-    if name == "tanh":
-        return torch.ops.aten.tanh_backward(dh, h)
-    if name == "logistic":
-        return torch.ops.aten.sigmoid_backward(dh, h)
-    return dh
-
-
-def _activation_backward_public(name, dh, h):
-    if name == "relu":
-        return dh * (h > 0)
-    if name == "tanh":
-        return dh * (1 - h * h)
-    if name == "logistic":
-        return dh * (h * (1 - h))
-    return dh
+        return dh * act.derivative(h)
+    kernel, *args = act.torch_backward
+    return getattr(torch.ops.aten, kernel)(dh, h, *args)
 
 
 def _native_bn(z, gamma, beta, running_mean, running_var, train, momentum, eps):
