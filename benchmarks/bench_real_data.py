@@ -759,21 +759,24 @@ def main(argv=None):
     }
     summary = write_report(out, results, recipes, datasets, config)
     if args.readme:
-        update_headline(args.readme, (out / "headline.md").read_text())
+        update_headline(args.readme, (out / "headline.md").read_text(), args.panel)
     print(f"wrote {out / 'report.md'} ({len(todo)} units run in {wall:.0f} s)", file=sys.stderr)
     return summary
 
 
 HEADLINE = ("<!-- real-data-headline:start -->", "<!-- real-data-headline:end -->")
+# The hold-out panel's table goes into its own block, beside the development one.
+HOLDOUT_HEADLINE = ("<!-- real-data-holdout:start -->", "<!-- real-data-holdout:end -->")
 
 
-def update_headline(path, table):
+def update_headline(path, table, panel="development"):
     """Put ``table`` between the headline markers of ``path``."""
     text = path.read_text()
-    start, end = (text.find(marker) for marker in HEADLINE)
+    markers = HOLDOUT_HEADLINE if panel == "holdout" else HEADLINE
+    start, end = (text.find(marker) for marker in markers)
     if start < 0 or end < start:
-        raise SystemExit(f"{path} has no block between {HEADLINE[0]} and {HEADLINE[1]}")
-    path.write_text(text[: start + len(HEADLINE[0])] + "\n" + table + text[end:])
+        raise SystemExit(f"{path} has no block between {markers[0]} and {markers[1]}")
+    path.write_text(text[: start + len(markers[0])] + "\n" + table + text[end:])
 
 
 def _timed_unit(recipe, dataset, n_splits, n_repeats, seed, key, session):

@@ -313,13 +313,24 @@ def test_holdout_panel(tmp_path, capsys):
         data.load_holdout(["glass0"])
     bench = load("bench_real_data")
     out = tmp_path / "holdout"
+    readme = tmp_path / "README.md"
+    blocks = ("real-data-headline", "real-data-holdout")
+    readme.write_text("".join(f"<!-- {b}:start -->\nOLD {b}\n<!-- {b}:end -->\n" for b in blocks))
     summary = bench.main(
-        ["--panel", "holdout", "--datasets", "zoo-3", "iris0", "--folds", "2", "--repeats", "1"]
-        + ["--n-jobs", "1", "--recipes", "LogisticRegression balanced", "--out", str(out)]
+        ["--panel", "holdout", "--datasets", "zoo-3", "iris0", "glass1", "--folds", "2"]
+        + ["--repeats", "1", "--n-jobs", "1", "--recipes", "LogisticRegression balanced"]
+        + ["--out", str(out), "--readme", str(readme)]
     )
-    assert set(summary["datasets"]) == {"zoo-3", "iris0"}
-    assert "of the hold-out panel" in (out / "headline.md").read_text()
-    assert "nothing was tuned on it" in (out / "report.md").read_text()
+    assert set(summary["datasets"]) == {"zoo-3", "iris0", "glass1"}
+    # The README's hold-out block: the sets that share no source table with a
+    # development set (glass1 is another cut of glass0's table).
+    headline = (out / "headline.md").read_text()
+    assert "Means over the 2 hold-out KEEL sets (2 source tables)" in headline
+    assert readme.read_text().count(headline) == 1
+    assert "OLD real-data-headline" in readme.read_text()
+    report = (out / "report.md").read_text()
+    assert "nothing was tuned on it" in report
+    assert "1 of the 3 hold-out sets are other class cuts" in report
 
 
 def test_bench_busy_runs(tmp_path):
