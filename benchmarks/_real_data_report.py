@@ -136,8 +136,9 @@ def _wtl(res):
 
 def n_tests_note(n):
     return (
-        f"Of these {n} tests per metric, about {0.05 * n:.0f} would fall below 0.05 by "
-        "chance alone if no recipe differed: read single small p-values with that in mind."
+        f"Of these {n} tests per metric, one in twenty (about {0.05 * n:.1f}) would fall "
+        "below 0.05 by chance alone if no recipe differed: read single small p-values "
+        "with that in mind."
         if n > 1
         else ""
     )
