@@ -452,13 +452,19 @@ def write_report(out, results, recipes, datasets, config):
 
     pairs = {}
     if peers and ours:
+        grouped_sets = n_sources < len(main)
         lines += [
             "## skbn recipes against each peer",
             "",
             "Each cell: wins/ties/losses of the row's recipe against the column's over the "
-            f"{noun} and the Wilcoxon p-value; then the same over the {n_sources} source "
-            "tables (one vote per source: the mean over its class cuts). "
-            f"{n_tests_note(len(ours) * len(peers))}",
+            f"{noun} and the Wilcoxon p-value"
+            + (
+                f"; then the same over the {n_sources} source tables (one vote per source: "
+                "the mean over its class cuts). "
+                if grouped_sets
+                else ". "
+            )
+            + n_tests_note(len(ours) * len(peers)),
             "",
         ]
         for metric, label in metrics.items():
@@ -471,7 +477,9 @@ def write_report(out, results, recipes, datasets, config):
                     res = pairwise(t.loc[ours_name], t.loc[peer])
                     grouped = pairwise(g.loc[ours_name], g.loc[peer])
                     pairs[metric, ours_name, peer] = {**res, "by_source": grouped}
-                    col[ours_name] = f"{_wtl(res)} · sources {_wtl(grouped)}"
+                    col[ours_name] = _wtl(res) + (
+                        f" · sources {_wtl(grouped)}" if grouped_sets else ""
+                    )
                 cells[peer] = col
             lines += [f"### {label}", "", markdown(pd.DataFrame(cells)), ""]
 
@@ -892,7 +900,10 @@ def headline(
         g = by_source(ba)
         if g.shape[1] < ba.shape[1]:
             cols[f"by source ({g.shape[1]})"] = pd.Series(
-                {n: "{wins}/{ties}/{losses}".format(**pairwise(g.loc[n], g.loc[brf])) for n in rows}
+                {
+                    n: "{wins}/{ties}/{losses}".format(**pairwise(g.loc[n], g.loc[brf]))
+                    for n in rows
+                }
             ).where(pd.Index(rows) != brf, "–")
         cols["fit time × forest"] = (
             fit_median["fit_time"][rows] / fit_median.loc[brf, "fit_time"]
@@ -901,9 +912,7 @@ def headline(
     return (
         f"Means over the {len(binary)} {noun} of the {panel} panel "
         f"({n_sources} source tables; {folds}-fold × {repeats}; "
-        "`benchmarks/bench_real_data.py`):\n\n"
-        + markdown(pd.DataFrame(cols))
-        + "\n"
+        "`benchmarks/bench_real_data.py`):\n\n" + markdown(pd.DataFrame(cols)) + "\n"
     )
 
 
