@@ -397,10 +397,11 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         ``'loss'`` is the training loss's cross-entropy (``offset`` added).
         ``priors`` are the fit's ``(class_prior, trained_prior)``, which the
         estimator itself gets only when the fit ends."""
-        model = copy.copy(self)
-        model.class_prior_, model.trained_prior_ = priors
         logits = predict_logits(net, X, self.activation, self.bn_eps)
-        pred = np.argmax(model._adjust(logits), axis=1)
+        adjust = self._offset_under(*priors)
+        pred = np.argmax(
+            logits if adjust is None else logits + adjust.astype(logits.dtype), axis=1
+        )
         if offset is not None:
             logits = logits + offset
         recall = np.full(len(self.classes_), np.nan)
@@ -411,7 +412,10 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         if scorer is None:  # minus the weighted mean cross-entropy
             ce = -log_softmax_(logits)[np.arange(len(codes)), codes]  # pred is taken
             return -float(np.average(ce, weights=sample_weight)), recall
-        # Scorers call predict/predict_proba: give them the copy, holding `net`.
+        # Scorers call predict/predict_proba: give them a copy holding `net`
+        # and this fit's priors.
+        model = copy.copy(self)
+        model.class_prior_, model.trained_prior_ = priors
         model._set_network(net)
         model.__dict__.pop("feature_names_in_", None)  # X is an array by now
         labels = self.classes_[codes]
