@@ -69,9 +69,11 @@ def missing_numbers(quoted, reports):
     missing = []
     for number in NUMBER.findall(_plain(quoted)):
         # Signed: a difference, which the reports print with its sign.
-        pattern = re.escape(number)
-        if number[0] not in "+-":
-            pattern = rf"(?<![\d.]){pattern}(?![\d])"
+        # A difference may be quoted from either side (BN's gain, or the loss
+        # without it): a signed number matches its magnitude with either sign.
+        magnitude = number.lstrip("+-")
+        sign = "[+-]" if number[0] in "+-" else r"(?<![\d.])"
+        pattern = sign + re.escape(magnitude) + r"(?![\d])"
         if not re.search(pattern, shown):
             missing.append(number)
     return missing
@@ -116,7 +118,7 @@ def test_every_paragraph_about_the_benchmark_says_which_report_it_quotes():
 
 def test_the_check_sees_a_wrong_number():
     report = "| skbn recommended | 0.880 | 0.877 | 9/0/11 | 0.51 |\n+0.009 [-0.006, +0.025]"
-    quoted = "0.880 and 0.877, 9/0/11, 0.51×, +0.009 [−0.006, +0.025]"
+    quoted = "0.880 and 0.877, 9/0/11, 0.51×, +0.009 [−0.006, +0.025], −0.009"
     assert missing_numbers(quoted, [report]) == []
     # Rounded otherwise than the report prints it is a mismatch too.
     assert missing_numbers("0.88 then 0.881, 9/1/10, 0.5×, +0.008 (`tol=0.001`)", [report]) == [
@@ -126,7 +128,7 @@ def test_the_check_sees_a_wrong_number():
         "0.5",
         "+0.008",
     ]
-    assert missing_numbers("0.8800", [report]) == ["0.8800"]  # not a prefix match
+    assert missing_numbers("0.8800 +0.00", [report]) == ["0.8800", "+0.00"]  # no prefixes
 
 
 def test_the_regions_check_a_sizable_share_of_the_docs():
