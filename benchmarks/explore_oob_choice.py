@@ -37,8 +37,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from sklearn.metrics import balanced_accuracy_score
+from sklearn.metrics import balanced_accuracy_score, log_loss
 from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.class_weight import compute_sample_weight
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -97,13 +98,6 @@ def oob_score(y, oob):
     return balanced_accuracy_score(y[seen], oob[seen].argmax(axis=1))
 
 
-def _balanced_log_loss(y, proba):
-    """Cross-entropy with each class weighted to the same total: the
-    tie-break of balanced accuracy, which is flat over most mixtures."""
-    picked = np.log(np.clip(proba[np.arange(len(y)), y], 1e-15, 1))
-    return -np.mean([picked[y == c].mean() for c in np.unique(y)])
-
-
 def greedy_weights(y, oobs):
     """Greedy selection with replacement on the rows every kind has out of bag:
     add, one at a time, the kind whose addition gives the best balanced
@@ -111,11 +105,17 @@ def greedy_weights(y, oobs):
     counts are the weights."""
     seen = np.all([~np.isnan(p).any(axis=1) for p in oobs], axis=0)
     y = y[seen]
+    # Cross-entropy with each class weighted to the same total: the tie-break
+    # of balanced accuracy, which is flat over most mixtures.
+    balanced = {
+        "sample_weight": compute_sample_weight("balanced", y),
+        "labels": np.arange(oobs[0].shape[1]),
+    }
     counts, total = np.zeros(len(oobs)), 0.0
     for _ in range(GREEDY_STEPS):
         mixes = [(total + p[seen]) / (counts.sum() + 1) for p in oobs]
         scores = [
-            (balanced_accuracy_score(y, m.argmax(1)), -_balanced_log_loss(y, m)) for m in mixes
+            (balanced_accuracy_score(y, m.argmax(1)), -log_loss(y, m, **balanced)) for m in mixes
         ]
         best = max(range(len(oobs)), key=scores.__getitem__)
         counts[best] += 1
