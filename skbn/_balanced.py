@@ -5,10 +5,12 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 
 from ._base import _BNMLPBase, _store_parameters
-from ._remedies import MemberSubsets
+from ._network import softmax_
+from ._remedies import LogitAdjustedFolds, MemberSubsets, RemedyGroups
+from ._selection import weigh_kinds
 from ._shared_docs import fill as fill_shared_docs
 from ._training import out_of_bag_mean
 
@@ -301,6 +303,8 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         "replacement": ["boolean"],
         "sampling_strategy": [Interval(Real, 0, 1, closed="right")],
         "min_class_rows": [Interval(Integral, 1, None, closed="left")],
+        "n_fold_members": [Interval(Integral, 2, None, closed="left"), Options(Integral, {0})],
+        "member_weighting": [StrOptions({"oob", "uniform"})],
         "oob_score": ["boolean", callable],
     }
 
@@ -313,6 +317,8 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         replacement=True,
         sampling_strategy=1.0,
         min_class_rows=1,
+        n_fold_members=0,
+        member_weighting="oob",
         batch_norm=True,
         bn_momentum=0.1,
         bn_eps=1e-5,
@@ -351,12 +357,25 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
             )
         ]
 
+    def _remedy_groups(self, n_members):
+        (subsets,) = self._remedies()
+        folds = [
+            (1, LogitAdjustedFolds(fold=f, n_folds=self.n_fold_members))
+            for f in range(self.n_fold_members)
+        ]
+        return RemedyGroups(((n_members, subsets), *folds))
+
+    def _kinds(self):
+        """The kinds of members, in member order: ``(name, n_members)``."""
+        folds = [("logit_adjusted_folds", self.n_fold_members)] if self.n_fold_members else []
+        return [("balanced", self.n_members), *folds]
+
     def _fit_options(self):
         batch_size = self.batch_size
         if batch_size == "auto":
             (subsets,) = self._remedies()
             batch_size = lambda codes: min(  # noqa: E731
-                AUTO_SUBSET_BATCH, int(subsets.counts(codes).sum())
+                AUTO_SUBSET_BATCH, subsets.subset_rows(codes)
             )
         return dict(
             n_members=self.n_members,
@@ -370,12 +389,53 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
 
     def _after_fit(self, X, codes, plan, incremental):
         self.member_class_counts_ = plan.member_remedies[0].counts(codes)
-        for name in ("oob_score_", "oob_decision_function_"):
+        kinds = self._kinds()
+        self.kinds_ = [name for name, _ in kinds]
+        self.member_kinds_ = np.repeat(np.arange(len(kinds)), [n for _, n in kinds])
+        for name in ("oob_score_", "oob_decision_function_", "member_weights_"):
             self.__dict__.pop(name, None)
-        if not self.oob_score or incremental:
+        weigh = len(kinds) > 1 and self.member_weighting == "oob"
+        if not (weigh or (self.oob_score and not incremental)):
+            self.kind_weights_ = np.array([n for _, n in kinds]) / self.n_members_
+            self.oob_scores_ = None
             return
         # The fit's own plan: the subsets the members trained on, not drawn again.
-        decision = out_of_bag_mean(plan.out_of_bag_mask(codes), self.predict_member_proba(X))
+        mask = plan.out_of_bag_mask(codes)
+        logits = self._member_logits(X)
+        # The choice is made under the prior the members trained under, not `prior`.
+        kind_proba = self._kind_means(mask, softmax_(logits.copy()))
+        weights, scores = weigh_kinds(kind_proba, codes, len(self.classes_))
+        if not weigh:
+            weights = np.array([n for _, n in kinds]) / self.n_members_
+        self.kind_weights_ = weights
+        self.oob_scores_ = dict(zip(self.kinds_, scores.tolist()))
+        counts = np.bincount(self.member_kinds_)
+        self.member_weights_ = (weights / counts)[self.member_kinds_]
+        if self.oob_score and not incremental:
+            adjusted = self._kind_means(mask, softmax_(self._adjust(logits)))
+            self._score_out_of_bag(codes, adjusted, weights)
+
+    def _kind_means(self, mask, member_proba):
+        """Each kind's out-of-bag probability of each row, ``(kinds, rows, classes)``."""
+        return np.stack(
+            [
+                out_of_bag_mean(
+                    mask[self.member_kinds_ == k], member_proba[self.member_kinds_ == k]
+                )
+                for k in range(len(self.kinds_))
+            ]
+        )
+
+    def _score_out_of_bag(self, codes, kind_proba, weights):
+        # A row some weighted kind cannot predict takes the others', reweighted.
+        used = weights > 0
+        finite = np.isfinite(kind_proba[used, :, 0])
+        w = weights[used, None] * finite
+        with np.errstate(invalid="ignore", divide="ignore"):
+            decision = (
+                np.einsum("kn,knc->nc", w, np.nan_to_num(kind_proba[used]))
+                / w.sum(axis=0)[:, None]
+            )
         self.oob_decision_function_ = decision
         scored = ~np.isnan(decision[:, 0])
         if not scored.all():

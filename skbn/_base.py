@@ -89,6 +89,11 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         (:mod:`skbn._remedies`); a fit refuses two that correct it twice."""
         raise NotImplementedError
 
+    def _remedy_groups(self, n_members):
+        """Which remedy each of the ``n_members`` members trains under: by
+        default one for all, the one :meth:`_remedies` asks for."""
+        return RemedyGroups.one(combined(self._remedies()), n_members)
+
     def _fit_options(self):
         """What a fit does beyond the shared parameters: a dict of
         ``n_members``, ``batch_size`` (an int or a callable of the class
@@ -177,7 +182,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
 
     def _fit_or_raise(self, X, y, sample_weight, incremental, classes):
         options = self._fit_options()
-        remedies = RemedyGroups.one(combined(self._remedies()), options["n_members"])
+        remedies = self._remedy_groups(options["n_members"])
         if incremental:
             first_call = _check_partial_fit_first_call(self, classes)
         else:
@@ -485,7 +490,11 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
     def _logits(self, X):
         """The adjusted logits of the model (of the members' mean probability
         for an ensemble)."""
-        return self._adjust(combine_members(self._member_logits(X)))
+        return self._adjust(combine_members(self._member_logits(X), self._weights()))
+
+    def _weights(self):
+        """How much each member counts in the model's probability; None: equally."""
+        return getattr(self, "member_weights_", None)
 
     def _folded_layers(self):
         """BN folded into the linear layers, cached until a fitted array is replaced.
@@ -646,8 +655,9 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             ``proba[j]`` is member ``j``'s softmax, with the prior correction
             (``prior`` or ``logit_adjustment``) applied to its logits; their
             spread shows how much the members disagree. Without a correction,
-            :meth:`predict_proba` is their mean. With ``ensemble_size=1`` the
-            single member's.
+            :meth:`predict_proba` is their mean, weighted by
+            ``member_weights_`` where the model has them. With
+            ``ensemble_size=1`` the single member's.
 
         Examples
         --------
@@ -678,7 +688,8 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         from having seen too little data like the row; the entropy of
         :meth:`predict_proba` adds the uncertainty every member shares. The
         members' probabilities are those of :meth:`predict_member_proba`,
-        under the same ``prior``.
+        under the same ``prior``, weighted by ``member_weights_`` where the
+        model has them.
 
         Parameters
         ----------
@@ -701,11 +712,15 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         ((200,), True)
         """
         members = self.predict_member_proba(X)
+        weights = self._weights()
+        if weights is None:
+            weights = np.full(len(members), 1 / len(members))
 
         def entropy(p):
             return -np.sum(p * np.log(np.maximum(p, np.finfo(p.dtype).tiny)), axis=-1)
 
-        return np.maximum(entropy(members.mean(axis=0)) - entropy(members).mean(axis=0), 0.0)
+        mean = np.tensordot(weights, members, 1)
+        return np.maximum(entropy(mean) - np.tensordot(weights, entropy(members), 1), 0.0)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed stably.

@@ -178,15 +178,19 @@ def _forward_block(layers, X, activation):
     return a
 
 
-def combine_members(logits):
+def combine_members(logits, weights=None):
     """An ensemble's output from its members' logits ``(k, n, classes)``: the
-    log of the members' mean probability, which a softmax maps back to that
-    mean. Plain logits ``(n, classes)`` pass through."""
+    log of the members' mean probability (weighted by ``weights``, which sum
+    to 1), which a softmax maps back to that mean. Plain logits ``(n,
+    classes)`` pass through."""
     if logits.ndim == 2:
         return logits
     logp = log_softmax_(logits)
     top = logp.max(axis=0)
-    return top + np.log(np.exp(logp - top).mean(axis=0))
+    p = np.exp(logp - top)
+    mean = p.mean(axis=0) if weights is None else np.tensordot(weights.astype(p.dtype), p, 1)
+    with np.errstate(divide="ignore"):  # a row only zero-weight members predict
+        return top + np.log(mean)
 
 
 def predict_logits(net, X, activation, eps):

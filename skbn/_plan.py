@@ -20,8 +20,10 @@ from ._network import ACTIVATIONS, Network
 __all__ = ["EpochPlan", "TrainingPlan", "batch_bounds", "init_network"]
 
 # The shuffle stream also draws class-aware batches; the subset stream draws
-# each member's fixed subset (for remedies that draw one).
-_INIT, _SHUFFLE, _DROPOUT, _SUBSET, _OUT_OF_BAG = 0, 1, 2, 3, 4
+# each member's fixed subset (for remedies that draw one), or one partition
+# shared by a kind's members; the walk stream orders a member's subset when
+# it is larger than an epoch.
+_INIT, _SHUFFLE, _DROPOUT, _SUBSET, _OUT_OF_BAG, _WALK, _PARTITION = range(7)
 
 
 def _stream(seed, purpose, epoch=0, member=0):
@@ -178,18 +180,38 @@ class TrainingPlan:
             subsets = self.member_subsets(codes)
         else:
             subsets = [np.arange(len(codes))] * members
-        bounds = batch_bounds(len(subsets[0]), self.batch_size, self.merge_singleton)
+        # Members share the batch boundaries: an epoch is the smallest subset.
+        n_rows = min(len(rows) for rows in subsets)
+        bounds = batch_bounds(n_rows, self.batch_size, self.merge_singleton)
         orders = [
             rows[
                 sampler(
                     codes[rows], bounds, _stream(self.seed, _SHUFFLE, epoch, j) if random else None
                 )
             ]
+            if len(rows) == n_rows
+            else self._walk(rows, j, epoch, n_rows, random)
             for j, rows in enumerate(subsets)
         ]
         order = orders[0] if members == 1 else np.stack(orders)
         rng = _stream(self.seed, _DROPOUT, epoch) if self.dropout > 0 else None
         return EpochPlan(order, bounds, rng, self.n_members, self.lr_factors(epoch, len(bounds)))
+
+    def _walk(self, rows, member, epoch, n_rows, random):
+        """Epoch ``epoch``'s ``n_rows`` rows of a member whose subset ``rows``
+        is larger than an epoch: the next stretch of one endless walk through
+        its subset, a new order (pass) each time round, so that over the epochs
+        it sees every row of its subset equally often. Pass ``c`` is drawn
+        from the member's walk stream keyed by ``c``: epoch ``k`` is the same
+        however it is reached."""
+        start = epoch * n_rows
+        first, last = start // len(rows), (start + n_rows - 1) // len(rows)
+        passes = [
+            rows[_stream(self.seed, _WALK, c, member).permutation(len(rows))] if random else rows
+            for c in range(first, last + 1)
+        ]
+        offset = start - first * len(rows)
+        return np.concatenate(passes)[offset : offset + n_rows]
 
     def member_subsets(self, codes):
         """Every member's :meth:`member_subset`, drawn on the first call for
@@ -232,4 +254,10 @@ class TrainingPlan:
         remedy = self.member_remedies[member]
         if not remedy.draws_subsets():
             return np.arange(len(codes))
-        return remedy.member_subset(codes, _stream(self.seed, _SUBSET, 0, member))
+        # A kind that partitions the rows draws the one partition every time.
+        rng = (
+            _stream(self.seed, _PARTITION)
+            if remedy.shared_draw
+            else _stream(self.seed, _SUBSET, 0, member)
+        )
+        return remedy.member_subset(codes, rng)
