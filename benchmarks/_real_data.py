@@ -67,9 +67,14 @@ class Dataset:
         return counts.max() / counts[counts > 0].min()
 
 
-# The medium-size panel: KEEL standard sets of 4,000-20,000 rows, the smaller
-# class subsampled once to MEDIUM_RATIO (the panel's guide).
-MEDIUM_PANEL = ("magic", "phoneme", "spambase", "banana")
+# The medium-size panel (the panel's guide): KEEL standard sets of 2,000-20,000
+# rows. Six have their positive class subsampled once to MEDIUM_RATIO; four are
+# one class against the rest at their natural imbalance, as imbalanced-learn's
+# benchmark collection (fetch_datasets) defines them.
+MEDIUM_PANEL = ("magic", "phoneme", "spambase", "banana", "titanic", "splice")
+# The positive class where it is not the smaller of two (splice has three).
+MEDIUM_POSITIVE = {"splice": "EI"}
+MEDIUM_ONE_VS_REST = {"satimage": "4", "optdigits": "8", "penbased": "5", "letter": "Z"}
 MEDIUM_RATIO = 50
 MEDIUM_SEED = 0
 
@@ -111,21 +116,30 @@ def read_standard(name):
 
 
 def load_medium(names=None):
-    """The medium-size panel: each set's smaller class (the positive, 1) is
-    subsampled once, with a fixed seed, to ``1 / MEDIUM_RATIO`` of the larger
-    one, before any fold is drawn, as such sets are usually made imbalanced."""
-    unknown = set(names or ()) - set(MEDIUM_PANEL)
+    """The medium-size panel, or the sets whose source is in ``names``.
+
+    The first sets' positive class (the smaller one, or ``MEDIUM_POSITIVE``'s)
+    is subsampled once, with a fixed seed, to ``1 / MEDIUM_RATIO`` of the other
+    rows, before any fold is drawn, as such sets are usually made imbalanced;
+    the one-against-the-rest sets keep their natural imbalance."""
+    known = MEDIUM_PANEL + tuple(MEDIUM_ONE_VS_REST)
+    unknown = set(names or ()) - set(known)
     if unknown:
-        raise ValueError(f"Unknown medium-size sets {sorted(unknown)}; known: {MEDIUM_PANEL}")
+        raise ValueError(f"Unknown medium-size sets {sorted(unknown)}; known: {known}")
     sets = []
-    for name in MEDIUM_PANEL:
+    for name in known:
         if names is not None and name not in names:
             continue
         frame, label = read_standard(name)
+        if name in MEDIUM_ONE_VS_REST:
+            positive = MEDIUM_ONE_VS_REST[name]
+            y = (label == positive).to_numpy().astype(np.int64)
+            sets.append(Dataset(f"{name}-{positive}", frame, y, binary=True))
+            continue
         counts = label.value_counts()
-        if len(counts) != 2:
+        if name not in MEDIUM_POSITIVE and len(counts) != 2:
             raise ValueError(f"{name}: expected two classes, got {dict(counts)}")
-        positive = counts.idxmin()
+        positive = MEDIUM_POSITIVE.get(name, counts.idxmin())
         pos = np.flatnonzero(label == positive)
         neg = np.flatnonzero(label != positive)
         rng = np.random.default_rng(MEDIUM_SEED)

@@ -32,7 +32,7 @@ SOURCES = sorted(
         "kr-vs-k led7digit lymphography new-thyroid page-blocks pima poker segment "
         "shuttle vehicle vowel winequality-red winequality-white wisconsin yeast zoo "
         "digits optdigits penbased satimage letter texture marketing magic phoneme "
-        "spambase banana"
+        "spambase banana titanic splice"
     ).split(),
     key=len,
     reverse=True,
