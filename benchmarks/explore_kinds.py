@@ -84,7 +84,7 @@ def run_fold(*args):
         return _run_fold(*args)
 
 
-def _run_fold(dataset, repeat, fold, train, test, params):
+def _run_fold(dataset, repeat, fold, train, test, params, store):
     from skbn import BalancedBNMLPClassifier
     from skbn._selection import weigh_kinds
 
@@ -121,6 +121,15 @@ def _run_fold(dataset, repeat, fold, train, test, params):
         record[f"greedy z={z} weight folds"] = weights[1]
         score(f"greedy z={z}", np.tensordot(weights, kind_test, 1))
     record["oob balanced"], record["oob folds"] = scores
+    if store is not None:
+        # What every rule needs, to judge new rules without refitting.
+        np.savez_compressed(
+            store / f"{dataset.name}-{repeat}-{fold}.npz",
+            kind_proba=seen["kind_proba"],
+            codes=seen["codes"],
+            kind_test=kind_test,
+            y_test=np.searchsorted(clf.classes_, y_test),
+        )
     better = int(record["folds ba"] > record["balanced ba"])
     record["oracle ba"] = record[f"{('balanced', 'folds')[better]} ba"]
     record["oracle ap"] = record[f"{('balanced', 'folds')[better]} ap"]
@@ -180,8 +189,10 @@ def main(argv=None):
     else:
         datasets = [d for d in load_panel(args.datasets) if d.binary]
     params = {"n_fold_members": args.n_fold_members}
+    store = args.out / args.panel
+    store.mkdir(parents=True, exist_ok=True)
     jobs = [
-        delayed(run_fold)(d, repeat, fold, train, test, params)
+        delayed(run_fold)(d, repeat, fold, train, test, params, store)
         for d in datasets
         for repeat, fold, train, test in bench.folds(d, args.folds, 1, 0)
     ]

@@ -129,6 +129,27 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         loss, as with ``sampling_strategy < 1``. The counts drawn are
         ``member_class_counts_`` after fit.
 
+    n_fold_members : int, 0 or >= 2, default=0
+        Members of a second kind, trained in the same network and the same
+        steps: each sees every training row but those of one of
+        ``n_fold_members`` class-stratified folds, with the logit-adjusted
+        loss (``log(class_prior_)`` added to its logits in training, Menon et
+        al. 2021), so that it learns balanced-prior probabilities like the
+        balanced members, from (nearly) all the data. Every row is out of the
+        bag of exactly one of them. A member whose subset is larger than a
+        balanced member's walks through it over several epochs (the members
+        share the batch boundaries). 0: the balanced members alone.
+
+    member_weighting : {'oob', 'uniform'}, default='oob'
+        How much each kind of member counts in :meth:`predict_proba`.
+        ``'oob'``: decided by the fit from out-of-bag predictions alone
+        (each kind's mean over its members that did not train on a row), by
+        greedy selection with replacement (Caruana et al. 2004), kept only
+        where it beats the balanced members' out-of-bag balanced accuracy
+        by more than its noise; otherwise the balanced members alone.
+        ``'uniform'``: every member counts the same. The weights are
+        ``kind_weights_`` and ``member_weights_`` after fit.
+
     %(batch_norm)s
 
     %(bn_momentum)s
@@ -221,7 +242,28 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
     %(input_attributes)s
 
     n_members_ : int
-        Number of members trained.
+        Number of members trained, of every kind.
+
+    kinds_ : list of str
+        The kinds of members, in member order: ``'balanced'``, then
+        ``'logit_adjusted_folds'`` with ``n_fold_members``.
+
+    member_kinds_ : ndarray of shape (n_members_,)
+        Each member's kind, an index into ``kinds_``.
+
+    kind_weights_ : ndarray of shape (n_kinds,)
+        How much each kind counts in the model's probability (summing to 1).
+
+    member_weights_ : ndarray of shape (n_members_,)
+        Each member's weight: its kind's weight shared equally by the
+        kind's members. :meth:`predict_proba` is the weighted mean of
+        :meth:`predict_member_proba`.
+
+    oob_scores_ : dict or None
+        Each kind's out-of-bag balanced accuracy on the rows every kind
+        leaves out of some member (NaN when some class has none), from
+        which ``member_weighting='oob'`` decided; None when nothing was
+        decided (one kind, or ``'uniform'``, without ``oob_score``).
 
     batch_size_ : int
         Rows per batch of each member in the last fit.
@@ -247,8 +289,10 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
 
     oob_decision_function_ : ndarray of shape (n_samples, n_classes)
         Each training row's out-of-bag probabilities: the mean over the
-        members that did not train on it; NaN for a row in every member's
-        subset (always so for the smallest class without replacement).
+        members of each kind that did not train on it, the kinds weighted
+        by ``kind_weights_``; NaN for a row in every member's subset
+        (always so for the smallest class without replacement and without
+        fold members).
 
     n_iter_ : int
         Number of epochs run.
@@ -392,26 +436,25 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         kinds = self._kinds()
         self.kinds_ = [name for name, _ in kinds]
         self.member_kinds_ = np.repeat(np.arange(len(kinds)), [n for _, n in kinds])
-        for name in ("oob_score_", "oob_decision_function_", "member_weights_"):
+        for name in ("oob_score_", "oob_decision_function_"):
             self.__dict__.pop(name, None)
         weigh = len(kinds) > 1 and self.member_weighting == "oob"
-        if not (weigh or (self.oob_score and not incremental)):
-            self.kind_weights_ = np.array([n for _, n in kinds]) / self.n_members_
-            self.oob_scores_ = None
-            return
-        # The fit's own plan: the subsets the members trained on, not drawn again.
-        mask = plan.out_of_bag_mask(codes)
-        logits = self._member_logits(X)
-        # The choice is made under the prior the members trained under, not `prior`.
-        kind_proba = self._kind_means(mask, softmax_(logits.copy()))
-        weights, scores = weigh_kinds(kind_proba, codes, len(self.classes_))
-        if not weigh:
-            weights = np.array([n for _, n in kinds]) / self.n_members_
+        score = self.oob_score and not incremental
+        # 'uniform' (or one kind): each kind counts by its number of members.
+        weights = np.array([n for _, n in kinds]) / self.n_members_
+        self.oob_scores_ = None
+        if weigh or score:
+            # The fit's own plan: the subsets the members trained on, not drawn again.
+            mask = plan.out_of_bag_mask(codes)
+            logits = self._member_logits(X)
+            # Chosen under the prior the members trained under, whatever `prior` asks.
+            kind_proba = self._kind_means(mask, softmax_(logits.copy()))
+            chosen, scores = weigh_kinds(kind_proba, codes, len(self.classes_))
+            self.oob_scores_ = dict(zip(self.kinds_, scores.tolist()))
+            weights = chosen if weigh else weights
         self.kind_weights_ = weights
-        self.oob_scores_ = dict(zip(self.kinds_, scores.tolist()))
-        counts = np.bincount(self.member_kinds_)
-        self.member_weights_ = (weights / counts)[self.member_kinds_]
-        if self.oob_score and not incremental:
+        self.member_weights_ = (weights / np.bincount(self.member_kinds_))[self.member_kinds_]
+        if score:
             adjusted = self._kind_means(mask, softmax_(self._adjust(logits)))
             self._score_out_of_bag(codes, adjusted, weights)
 

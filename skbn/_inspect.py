@@ -6,6 +6,7 @@ so that the estimator can change inside without them:
 
 - :func:`folded_layers`: what prediction multiplies by;
 - :func:`prior_offset`: what prediction adds to the logits for the prior asked for;
+- :func:`member_weights`: how much each member counts in the model's probability;
 - :func:`hidden_outputs`: the eval-mode output of each hidden layer;
 - :func:`network` and :func:`loss_and_gradients`: the fitted weights, and the
   training-mode loss and gradients of any weights under the model's
@@ -17,7 +18,14 @@ from sklearn.utils.validation import check_is_fitted
 from ._network import ACTIVATIONS, forward_folded
 from .engines._numpy import loss_and_gradients as _engine_loss_and_gradients
 
-__all__ = ["folded_layers", "hidden_outputs", "loss_and_gradients", "network", "prior_offset"]
+__all__ = [
+    "folded_layers",
+    "hidden_outputs",
+    "loss_and_gradients",
+    "member_weights",
+    "network",
+    "prior_offset",
+]
 
 
 def folded_layers(model):
@@ -33,6 +41,13 @@ def prior_offset(model):
     ``(n_classes,)``; None for the probabilities as trained."""
     check_is_fitted(model)
     return model._prior_offset()
+
+
+def member_weights(model):
+    """Each member's weight in the model's probability, ``(n_members,)``
+    summing to 1; None where the members count equally (their mean)."""
+    check_is_fitted(model)
+    return model._weights()
 
 
 def hidden_outputs(model, X):

@@ -12,7 +12,8 @@ imbalanced data included)::
 
 The graph is the network skbn predicts with: BN folded into the linear
 layers (one ``MatMul`` and one ``Add`` per layer, batched over the members
-of an ensemble), a softmax, the members' mean probability and, with
+of an ensemble), a softmax, the members' mean probability (weighted by
+``member_weights_`` where the model has them) and, with
 ``prior`` or ``logit_adjustment``, the prior correction as set at export.
 Its outputs are those of skl2onnx's classifiers: ``label`` and
 ``probabilities`` (a ZipMap of the probabilities unless ``zipmap=False``). Needs the ``onnx`` extra
@@ -28,7 +29,7 @@ from skl2onnx.shape_calculators.scaler import calculate_sklearn_scaler_output_sh
 
 from ._balanced import BalancedBNMLPClassifier
 from ._classifier import BNMLPClassifier
-from ._inspect import folded_layers, prior_offset
+from ._inspect import folded_layers, member_weights, prior_offset
 from ._network import ACTIVATIONS
 from .preprocessing import SmoothClipScaler
 
@@ -79,8 +80,20 @@ def convert_bnmlp_classifier(scope, operator, container):
         if i < len(layers) - 1:
             a = _node(scope, container, ACTIVATIONS[model.activation].onnx, [a])
     proba = _node(scope, container, "Softmax", [a], axis=-1)
-    if coef.ndim == 3:  # the members' mean probability, (n, classes)
-        mean = _reduce(scope, container, "ReduceMean", proba, axis=0)
+    if coef.ndim == 3:  # the members' (weighted) mean probability, (n, classes)
+        weights = member_weights(model)
+        if weights is None:
+            mean = _reduce(scope, container, "ReduceMean", proba, axis=0)
+        else:
+            w = _constant(
+                scope,
+                container,
+                "member_weights",
+                weights[:, None, None].astype(np_dtype),
+                proto_dtype,
+            )
+            weighted = _node(scope, container, "Mul", [proba, w])
+            mean = _reduce(scope, container, "ReduceSum", weighted, axis=0)
         shape = _constant(
             scope,
             container,

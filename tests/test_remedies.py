@@ -7,6 +7,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from skbn._remedies import (
     BalancedBatches,
     ClassWeights,
+    LogitAdjustedFolds,
     LogitAdjustedLoss,
     LogitAdjustment,
     MemberSubsets,
@@ -81,10 +82,47 @@ def test_member_subsets_in_one_group_only():
 
 
 def test_groups_that_cannot_share_a_network_are_refused():
-    with pytest.raises(ValueError, match="subsets of different sizes"):
-        _fit(RemedyGroups(((2, MemberSubsets()), (2, NoRemedy()))))
     with pytest.raises(ValueError, match="draw batches differently"):
         _fit(RemedyGroups(((2, BalancedBatches()), (2, NoRemedy()))))
+
+
+def test_members_of_larger_subsets_walk_through_them():
+    """Groups of subsets of different sizes share the batch boundaries: an
+    epoch is the smallest subset (20 + 20 rows), and a member of all 80 rows
+    sees the next 40 of one walk through them, every row once per pass."""
+    groups = RemedyGroups(((2, MemberSubsets()), (2, NoRemedy())))
+    result = _fit(groups, member_batches="independent")
+    plan = result.plan
+    epochs = [plan.epoch(k, CODES).order for k in range(4)]
+    assert all(order.shape == (4, 40) for order in epochs)
+    for member in (2, 3):
+        for first in (0, 2):  # epochs 0-1 are one pass, 2-3 the next
+            walked = np.concatenate([epochs[first][member], epochs[first + 1][member]])
+            assert_array_equal(np.sort(walked), np.arange(80))
+        assert not np.array_equal(epochs[0][member][:40], epochs[2][member][:40])
+    # Epoch k is the same however it is reached (a fresh plan, epoch 3 first).
+    fresh = _fit(groups, member_batches="independent").plan
+    assert_array_equal(fresh.epoch(3, CODES).order, epochs[3])
+
+
+def test_logit_adjusted_folds_leave_each_row_out_of_one_member():
+    codes = np.r_[np.zeros(23, int), np.ones(9, int), np.full(3, 2)]
+    groups = RemedyGroups(tuple((1, LogitAdjustedFolds(fold=f, n_folds=4)) for f in range(4)))
+    plan = _fit(groups, codes=CODES).plan
+    subsets = [plan.member_subset(codes, j) for j in range(4)]
+    out = np.ones((4, len(codes)), bool)
+    for j, rows in enumerate(subsets):
+        out[j, rows] = False
+        assert len(rows) == LogitAdjustedFolds(fold=j, n_folds=4).subset_rows(codes)
+    assert_array_equal(out.sum(axis=0), 1)  # every row out of exactly one member
+    # Stratified: each class spread over the folds as evenly as its count allows.
+    per_fold = np.array([np.bincount(codes[o], minlength=3) for o in out])
+    assert (np.ptp(per_fold, axis=0) <= 1).all()
+    # One partition, drawn again alike: the members agree on it.
+    assert_array_equal(plan.member_subset(codes, 2), subsets[2])
+    remedy = LogitAdjustedFolds()
+    assert_allclose(remedy.loss_offset(np.array([0.75, 0.25])), np.log([0.75, 0.25]))
+    assert_array_equal(remedy.drawn(CODES, 2), [1, 1])
 
 
 def test_every_remedy_says_what_it_changes():

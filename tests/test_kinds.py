@@ -1,0 +1,123 @@
+"""Members of several kinds in one balanced ensemble, weighed from out-of-bag evidence."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_classification
+
+from skbn import BalancedBNMLPClassifier
+from skbn._network import softmax_
+from skbn._selection import balanced_accuracy, weigh_kinds
+
+X, y = make_classification(
+    n_samples=400, n_features=6, n_informative=4, weights=[0.85], flip_y=0.02, random_state=0
+)
+
+
+def _fit(**params):
+    params = {
+        "hidden_layer_sizes": (8,),
+        "n_members": 6,
+        "max_iter": 15,
+        "random_state": 0,
+        **params,
+    }
+    return BalancedBNMLPClassifier(**params).fit(X, y)
+
+
+def test_kinds_train_in_one_network_and_their_weights_are_visible():
+    clf = _fit(n_fold_members=3)
+    assert clf.n_members_ == 9
+    assert clf.kinds_ == ["balanced", "logit_adjusted_folds"]
+    assert_array_equal(clf.member_kinds_, [0] * 6 + [1] * 3)
+    assert set(clf.oob_scores_) == set(clf.kinds_)
+    assert all(0 <= s <= 1 for s in clf.oob_scores_.values())
+    assert_allclose(clf.kind_weights_.sum(), 1)
+    # Each kind's weight is spread evenly over its members.
+    for k, weight in enumerate(clf.kind_weights_):
+        assert_allclose(clf.member_weights_[clf.member_kinds_ == k].sum(), weight)
+    # Every kind balances the classes in its own way: one trained prior.
+    assert_allclose(clf.trained_prior_, [0.5, 0.5])
+
+
+@pytest.mark.parametrize("weights", [[1.0, 0.0], [0.3, 0.7]])
+def test_the_model_is_the_weighted_mean_of_its_members(weights):
+    clf = _fit(n_fold_members=3)
+    clf.kind_weights_ = np.array(weights)
+    clf.member_weights_ = (clf.kind_weights_ / np.bincount(clf.member_kinds_))[clf.member_kinds_]
+    members = clf.predict_member_proba(X[:50])
+    assert_allclose(clf.predict_proba(X[:50]), np.tensordot(clf.member_weights_, members, 1))
+    # The prior bookkeeping stays exact: 'frequencies' moves the weighted mean.
+    balanced = clf.predict_proba(X[:50])
+    clf.set_params(prior="frequencies")
+    moved = balanced * clf.class_prior_ / clf.trained_prior_
+    assert_allclose(clf.predict_proba(X[:50]), moved / moved.sum(1, keepdims=True))
+
+
+def test_uniform_weighting_counts_every_member_alike():
+    clf = _fit(n_fold_members=3, member_weighting="uniform")
+    assert_allclose(clf.member_weights_, np.full(9, 1 / 9))
+    members = clf.predict_member_proba(X[:20])
+    assert_allclose(clf.predict_proba(X[:20]), members.mean(axis=0))
+
+
+def test_one_kind_keeps_the_plain_mean():
+    clf = _fit()
+    assert clf.kinds_ == ["balanced"] and clf.oob_scores_ is None
+    assert_allclose(clf.member_weights_, np.full(6, 1 / 6))
+    assert_allclose(clf.predict_proba(X[:20]), clf.predict_member_proba(X[:20]).mean(axis=0))
+
+
+def test_out_of_bag_score_follows_the_weights():
+    clf = _fit(n_fold_members=3, oob_score=True)
+    assert clf.oob_decision_function_.shape == (len(X), 2)
+    assert np.isfinite(clf.oob_decision_function_).all()  # the fold members see every row
+    pred = np.argmax(clf.oob_decision_function_, axis=1)
+    assert_allclose(clf.oob_score_, balanced_accuracy(np.eye(2)[pred], y, 2))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_kinds_are_reproducible_and_the_engines_agree(backend):
+    pytest.importorskip("torch")
+    a = _fit(n_fold_members=3, backend=backend)
+    b = _fit(n_fold_members=3, backend=backend)
+    assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    other = _fit(n_fold_members=3, backend="torch" if backend == "numpy" else "numpy")
+    assert_allclose(a.predict_proba(X), other.predict_proba(X), rtol=1e-4, atol=1e-5)
+
+
+def test_one_fold_member_is_refused():
+    with pytest.raises(ValueError, match="n_fold_members"):
+        _fit(n_fold_members=1)
+
+
+def _proba(correct, codes, rng):
+    """Probabilities right on the rows where ``correct`` is true."""
+    right = np.where(correct, codes, 1 - codes)
+    return softmax_(np.eye(2)[right] * 2 + rng.normal(0, 0.01, (len(codes), 2)))
+
+
+def test_weigh_kinds_keeps_the_default_unless_the_evidence_is_strong():
+    rng = np.random.default_rng(0)
+    codes = np.r_[np.zeros(400, int), np.ones(40, int)]
+    default = _proba(rng.random(len(codes)) < 0.8, codes, rng)
+    # Clearly better: right 95 % of the time.
+    better = _proba(rng.random(len(codes)) < 0.95, codes, rng)
+    weights, scores = weigh_kinds(np.stack([default, better]), codes, 2)
+    assert weights[1] > 0.5 and scores[1] > scores[0]
+    # Barely better, on one more minority row: not enough evidence.
+    correct = np.argmax(default, 1) == codes
+    correct[np.flatnonzero((codes == 1) & ~correct)[0]] = True
+    barely = _proba(correct, codes, rng)
+    weights, scores = weigh_kinds(np.stack([default, barely]), codes, 2)
+    assert_array_equal(weights, [1, 0]) and scores[1] > scores[0]
+    assert weigh_kinds(np.stack([default, barely]), codes, 2, min_evidence=0)[0][1] > 0
+
+
+def test_weigh_kinds_without_a_scored_row_of_some_class_keeps_the_default():
+    rng = np.random.default_rng(0)
+    codes = np.r_[np.zeros(50, int), np.ones(10, int)]
+    kinds = np.stack([_proba(np.ones(60, bool), codes, rng)] * 2)
+    kinds[0, codes == 1] = np.nan  # the default kind saw every minority row
+    weights, scores = weigh_kinds(kinds, codes, 2)
+    assert_array_equal(weights, [1, 0]) and np.isnan(scores).all()
