@@ -8,23 +8,31 @@ out-of-bag probabilities (what the fit decides from) and test probabilities,
 and scores several weighting rules on the test fold from the same fit:
 
 - ``balanced`` / ``folds``: one kind alone; ``equal``: both at weight 1/2;
-- ``greedy z=Z``: greedy selection with replacement on the out-of-bag rows,
-  kept only when its out-of-bag balanced accuracy beats the balanced kind's by
-  ``Z`` standard errors (``skbn._selection.weigh_kinds``; z=0 always keeps it);
-- ``oracle``: the better of the two kinds alone on the test fold.
+- ``model``: the fit's own weights (``skbn._selection.weigh_kinds`` at its
+  defaults), what ``predict_proba`` gives;
+- ``oracle``: the better of the two kinds alone on the test fold, in hindsight.
+
+The out-of-bag and test probabilities of each kind are stored per fold, so that
+``--judge`` scores other rules (greedy selection by balanced accuracy or log
+loss, from an empty bag or from the equal mix, kept at several standard errors
+of evidence) without refitting.
 
 Beside them, the estimator as it is today (``BalancedBNMLPClassifier()``) and
 the balanced random forest, fitted on the same folds, for the fit-time ratios.
 
     python benchmarks/explore_kinds.py --panel development
+    python benchmarks/explore_kinds.py --panel development --judge
 
-Writes ``results/kinds/<panel>.csv`` (one row per fold) and prints the table.
+Writes ``results/kinds/<panel>.csv`` (one row per fold), the panel's section
+``<panel>.md`` and ``report.md`` (every panel's section); the stored
+probabilities go to ``--store`` (not committed: tens of MB).
 Exploratory: nothing here is a default, and the real-data benchmark's cache
 does not see it.
 """
 
 import argparse
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -39,8 +47,8 @@ sys.path.insert(0, str(HERE))
 import bench_real_data as bench  # noqa: E402
 from _real_data import load_long_tailed, load_medium, load_panel  # noqa: E402
 
-EVIDENCE = (0.0, 0.5, 1.0, 2.0)
 N_FOLD_MEMBERS = 5
+KINDS = ("balanced", "folds")
 
 
 def _pipeline(model):
@@ -86,7 +94,6 @@ def run_fold(*args):
 
 def _run_fold(dataset, repeat, fold, train, test, params, store):
     from skbn import BalancedBNMLPClassifier
-    from skbn._selection import weigh_kinds
 
     warnings.simplefilter("ignore")
     X_train, y_train = dataset.X.iloc[train], dataset.y[train]
@@ -96,8 +103,8 @@ def _run_fold(dataset, repeat, fold, train, test, params, store):
 
     def score(name, proba):
         metrics = bench.fold_metrics(dataset, y_test, proba, proba.argmax(1))
-        record[f"{name} ba"] = metrics["balanced_accuracy"]
-        record[f"{name} ap"] = metrics["average_precision"]
+        for metric in ("balanced_accuracy", "g_mean", "average_precision"):
+            record[f"{name} {metric}"] = metrics[metric]
 
     forest, record["forest fit s"] = _timed_fit(bench._brf(y_train, seed), X_train, y_train)
     score("forest", forest.predict_proba(X_test))
@@ -106,7 +113,7 @@ def _run_fold(dataset, repeat, fold, train, test, params, store):
     )
     score("today", today.predict_proba(X_test))
 
-    model, record["kinds fit s"], seen = _captured_fit(X_train, y_train, seed, params)
+    model, record["model fit s"], seen = _captured_fit(X_train, y_train, seed, params)
     clf = model[-1]
     members = clf.predict_member_proba(model[:-1].transform(X_test))
     kind_test = np.stack([members[clf.member_kinds_ == k].mean(0) for k in range(2)])
@@ -114,13 +121,11 @@ def _run_fold(dataset, repeat, fold, train, test, params, store):
     score("balanced", kind_test[0])
     score("folds", kind_test[1])
     score("equal", kind_test.mean(0))
-    for z in EVIDENCE:
-        weights, scores = weigh_kinds(
-            seen["kind_proba"], seen["codes"], seen["n_classes"], min_evidence=z
-        )
-        record[f"greedy z={z} weight folds"] = weights[1]
-        score(f"greedy z={z}", np.tensordot(weights, kind_test, 1))
-    record["oob balanced"], record["oob folds"] = scores
+    record["model weight folds"] = clf.kind_weights_[1]
+    record["oob balanced"], record["oob folds"] = (clf.oob_scores_[k] for k in clf.kinds_)
+    better = KINDS[int(record["folds balanced_accuracy"] > record["balanced balanced_accuracy"])]
+    for metric in ("balanced_accuracy", "g_mean", "average_precision"):
+        record[f"oracle {metric}"] = record[f"{better} {metric}"]
     if store is not None:
         # What every rule needs, to judge new rules without refitting.
         np.savez_compressed(
@@ -130,58 +135,164 @@ def _run_fold(dataset, repeat, fold, train, test, params, store):
             kind_test=kind_test,
             y_test=np.searchsorted(clf.classes_, y_test),
         )
-    better = int(record["folds ba"] > record["balanced ba"])
-    record["oracle ba"] = record[f"{('balanced', 'folds')[better]} ba"]
-    record["oracle ap"] = record[f"{('balanced', 'folds')[better]} ap"]
     return record
 
 
-RULES = ("forest", "today", "balanced", "folds", "equal", "oracle") + tuple(
-    f"greedy z={z}" for z in EVIDENCE
-)
+RULES = ("forest", "today", "balanced", "folds", "equal", "model", "oracle")
+METRICS = {"balanced_accuracy": "BA", "g_mean": "G-mean", "average_precision": "AP"}
 
 
-def summary(frame):
-    """Means over data sets (each set's folds averaged first), the worst sets
-    against the better kind, and the fit times."""
-    cols = [f"{r} {m}" for m in ("ba", "ap") for r in RULES]
+def summary(frame, panel):
+    """The panel's section: means over data sets (each set's folds averaged
+    first), the worst set against the best of the forest, today's estimator
+    and the fold kind, the choice's accuracy and the fit times."""
+    cols = [f"{r} {m}" for r in RULES for m in METRICS]
     per_set = frame.groupby("dataset")[cols].mean()
-    lines = [f"{len(per_set)} data sets, {len(frame)} folds", ""]
-    lines += [f"{'rule':16s} {'ba':>6s} {'ap':>6s} {'worst ba - best':>16s} {'folds':>6s}"]
-    best = per_set[["forest ba", "today ba", "folds ba"]].max(axis=1)
+    best = per_set[[f"{r} balanced_accuracy" for r in ("forest", "today", "folds")]].max(axis=1)
+    lines = [
+        f"## {panel}: {len(per_set)} data sets, {len(frame)} folds",
+        "",
+        "| rule | " + " | ".join(METRICS.values()) + " | worst set's BA - best of forest, "
+        "today, folds |",
+        "|---|" + "---|" * (len(METRICS) + 1),
+    ]
     for r in RULES:
-        gap = (per_set[f"{r} ba"] - best).min()
-        weight = frame.get(f"{r} weight folds")
-        w = "" if weight is None else f"{weight.mean():6.2f}"
-        lines.append(
-            f"{r:16s} {per_set[f'{r} ba'].mean():6.3f} {per_set[f'{r} ap'].mean():6.3f} "
-            f"{gap:+16.3f} {w}"
-        )
+        means = " | ".join(f"{per_set[f'{r} {m}'].mean():.3f}" for m in METRICS)
+        gap = per_set[f"{r} balanced_accuracy"] - best
+        lines.append(f"| {r} | {means} | {gap.min():+.3f} ({gap.idxmin()}) |")
     oob_better = frame["oob folds"] > frame["oob balanced"]
-    test_better = frame["folds ba"] > frame["balanced ba"]
+    test_better = frame["folds balanced_accuracy"] > frame["balanced balanced_accuracy"]
+    agree = np.mean(oob_better == test_better)
+    fits = frame[["forest fit s", "today fit s", "model fit s"]].median()
+    ratio = (frame["model fit s"] / frame["forest fit s"]).median()
     lines += [
         "",
-        f"out-of-bag picks the test-better kind in {np.mean(oob_better == test_better):.2f} of folds",
+        f"- The kind with the better out-of-bag balanced accuracy is the better one on "
+        f"the test fold in {agree:.2f} of the folds.",
+        f"- The fit's weight on the fold kind: mean {frame['model weight folds'].mean():.2f}, "
+        f"moved from 0.5 in {np.mean(frame['model weight folds'] != 0.5):.2f} of the folds.",
+        "- Median fit seconds: "
+        + ", ".join(f"{k.split()[0]} {v:.2f}" for k, v in fits.items())
+        + f"; the model's fit over the forest's, median of the folds' ratios: {ratio:.2f}x.",
+        "",
+        "Per set (BA):",
+        "",
+        "| data set | forest | today | balanced | folds | model | fold kind's weight |",
+        "|---|---|---|---|---|---|---|",
     ]
-    fits = frame[["forest fit s", "today fit s", "kinds fit s"]].median()
-    lines += ["median fit s: " + ", ".join(f"{k} {v:.2f}" for k, v in fits.items())]
-    lines += [
-        f"kinds / forest (median of per-fold ratios): {(frame['kinds fit s'] / frame['forest fit s']).median():.2f}"
+    weights = frame.groupby("dataset")["model weight folds"].mean()
+    for name, row in per_set.iterrows():
+        values = " | ".join(
+            f"{row[f'{r} balanced_accuracy']:.3f}"
+            for r in ("forest", "today", "balanced", "folds", "model")
+        )
+        lines.append(f"| {name} | {values} | {weights[name]:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def _test_scores(proba, y, n_classes):
+    from sklearn.metrics import average_precision_score, balanced_accuracy_score
+    from sklearn.preprocessing import label_binarize
+
+    if n_classes == 2:
+        ap = average_precision_score(y, proba[:, 1])
+    else:
+        ap = average_precision_score(
+            label_binarize(y, classes=np.arange(n_classes)), proba, average="macro"
+        )
+    return balanced_accuracy_score(y, proba.argmax(1)), ap
+
+
+def judge(store, rules):
+    """Each rule of ``rules`` (name -> keyword arguments of ``weigh_kinds``)
+    on the stored folds: per-set means of test balanced accuracy and AP, the
+    worst set against the better kind, the mean weight of the fold kind."""
+    from skbn._selection import weigh_kinds
+
+    rows = []
+    for path in sorted(store.glob("*.npz")):
+        data = np.load(path)
+        n_classes = data["kind_proba"].shape[-1]
+        row = {"dataset": path.stem.rsplit("-", 2)[0]}
+        for name, kwargs in rules.items():
+            if isinstance(kwargs, int):
+                weights = np.eye(2)[kwargs]
+            else:
+                weights, _ = weigh_kinds(data["kind_proba"], data["codes"], n_classes, **kwargs)
+            proba = np.tensordot(weights, data["kind_test"], 1)
+            row[f"{name} ba"], row[f"{name} ap"] = _test_scores(proba, data["y_test"], n_classes)
+            row[f"{name} w"] = weights[1]
+        rows.append(row)
+    per_set = pd.DataFrame(rows).groupby("dataset").mean()
+    best = per_set[["balanced ba", "folds ba"]].max(axis=1)
+    lines = [
+        "| rule | BA | AP | worst set's BA - better kind | fold kind's weight |",
+        "|---|---|---|---|---|",
     ]
-    return "\n".join(lines)
+    for name in rules:
+        lines.append(
+            f"| {name} | {per_set[f'{name} ba'].mean():.3f} | {per_set[f'{name} ap'].mean():.3f} "
+            f"| {(per_set[f'{name} ba'] - best).min():+.3f} | {per_set[f'{name} w'].mean():.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+JUDGED = {
+    "balanced": 0,
+    "folds": 1,
+    "equal": {"min_evidence": np.inf},
+    **{
+        f"{o}, from {d}, z {z}": {
+            "objective": o,
+            "min_evidence": z,
+            "start": 0,
+            "default": [1.0, 0.0] if d == "balanced" else None,
+        }
+        for o in ("balanced_accuracy", "log_loss")
+        for d in ("balanced", "equal")
+        for z in (0.0, 2.0)
+    },
+    **{
+        f"{o}, equal x4 in the bag, z {z}": {"objective": o, "min_evidence": z, "start": 4}
+        for o in ("balanced_accuracy", "log_loss")
+        for z in (0.0, 2.0)
+    },
+}
+
+
+def write_report(out):
+    sections = [(out / f"{p}.md").read_text() for p in PANELS if (out / f"{p}.md").exists()]
+    (out / "report.md").write_text(
+        "# Members of two kinds in one fit, weighed from out-of-bag evidence\n\n"
+        "`benchmarks/explore_kinds.py` (issue 35): `BalancedBNMLPClassifier(n_fold_members=5)`, "
+        "24 balanced members and 5 logit-adjusted members each leaving out one of 5 folds, in "
+        "one network; `today` is `BalancedBNMLPClassifier()`; every fit on one thread, two "
+        "side by side; 5-fold x 1 on every panel.\n\n" + "\n".join(sections)
+    )
+
+
+PANELS = ("development", "medium", "long-tailed")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--panel", choices=["development", "medium", "long-tailed"], default="development"
-    )
+    parser.add_argument("--panel", choices=PANELS, default="development")
     parser.add_argument("--datasets", nargs="+")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--n-fold-members", type=int, default=N_FOLD_MEMBERS)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "kinds")
+    parser.add_argument(
+        "--store", type=Path, default=Path(tempfile.gettempdir()) / "skbn_kinds_store"
+    )
+    parser.add_argument(
+        "--judge", action="store_true", help="only judge the rules on the stored folds"
+    )
     args = parser.parse_args(argv)
+    store = args.store / args.panel
+    if args.judge:
+        print(judge(store, JUDGED))
+        return None
     if args.panel == "medium":
         datasets = load_medium(args.datasets)
     elif args.panel == "long-tailed":
@@ -189,7 +300,6 @@ def main(argv=None):
     else:
         datasets = [d for d in load_panel(args.datasets) if d.binary]
     params = {"n_fold_members": args.n_fold_members}
-    store = args.out / args.panel
     store.mkdir(parents=True, exist_ok=True)
     jobs = [
         delayed(run_fold)(d, repeat, fold, train, test, params, store)
@@ -199,7 +309,11 @@ def main(argv=None):
     frame = pd.DataFrame(Parallel(n_jobs=args.n_jobs)(jobs))
     args.out.mkdir(parents=True, exist_ok=True)
     frame.to_csv(args.out / f"{args.panel}.csv", index=False)
-    print(summary(frame))
+    section = summary(frame, args.panel)
+    section += "\nOther rules on the same fits (`--judge`):\n\n" + judge(store, JUDGED)
+    (args.out / f"{args.panel}.md").write_text(section)
+    write_report(args.out)
+    print(section)
     return frame
 
 

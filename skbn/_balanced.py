@@ -142,11 +142,12 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
 
     member_weighting : {'oob', 'uniform'}, default='oob'
         How much each kind of member counts in :meth:`predict_proba`.
-        ``'oob'``: decided by the fit from out-of-bag predictions alone
-        (each kind's mean over its members that did not train on a row), by
-        greedy selection with replacement (Caruana et al. 2004), kept only
-        where it beats the balanced members' out-of-bag balanced accuracy
-        by more than its noise; otherwise the balanced members alone.
+        ``'oob'``: decided by the fit from out-of-bag predictions alone (each
+        kind's mean over its members that did not train on a row): the kinds
+        start at equal weight, greedy selection with replacement (Caruana et
+        al. 2004) on the class-balanced log loss of those predictions moves
+        the weights, and the move is kept only where it gains at least two
+        standard errors over the equal mix (see ``skbn._selection``).
         ``'uniform'``: every member counts the same. The weights are
         ``kind_weights_`` and ``member_weights_`` after fit.
 

@@ -69,9 +69,10 @@ def test_one_kind_keeps_the_plain_mean():
 
 
 def test_out_of_bag_score_follows_the_weights():
-    clf = _fit(n_fold_members=3, oob_score=True)
+    clf = _fit(n_fold_members=3, oob_score=True, member_weighting="uniform")
     assert clf.oob_decision_function_.shape == (len(X), 2)
-    assert np.isfinite(clf.oob_decision_function_).all()  # the fold members see every row
+    # Every row is out of the bag of one fold member, which counts here.
+    assert np.isfinite(clf.oob_decision_function_).all()
     pred = np.argmax(clf.oob_decision_function_, axis=1)
     assert_allclose(clf.oob_score_, balanced_accuracy(np.eye(2)[pred], y, 2))
 
@@ -100,24 +101,30 @@ def _proba(correct, codes, rng):
 def test_weigh_kinds_keeps_the_default_unless_the_evidence_is_strong():
     rng = np.random.default_rng(0)
     codes = np.r_[np.zeros(400, int), np.ones(40, int)]
-    default = _proba(rng.random(len(codes)) < 0.8, codes, rng)
-    # Clearly better: right 95 % of the time.
+    worse = _proba(rng.random(len(codes)) < 0.6, codes, rng)
     better = _proba(rng.random(len(codes)) < 0.95, codes, rng)
-    weights, scores = weigh_kinds(np.stack([default, better]), codes, 2)
-    assert weights[1] > 0.5 and scores[1] > scores[0]
-    # Barely better, on one more minority row: not enough evidence.
-    correct = np.argmax(default, 1) == codes
+    # Clearly better: the greedy moves weight to it, by either objective.
+    for objective in ("log_loss", "balanced_accuracy"):
+        weights, scores = weigh_kinds(np.stack([worse, better]), codes, 2, objective=objective)
+        assert weights[1] > 0.5 and scores[1] > scores[0]
+    # Without a start (an empty bag) greedy selection takes the better kind alone.
+    weights, _ = weigh_kinds(np.stack([worse, better]), codes, 2, start=0, default=[1, 0])
+    assert_array_equal(weights, [0, 1])
+    # Barely better, on one more minority row: not enough evidence to move.
+    correct = np.argmax(worse, 1) == codes
     correct[np.flatnonzero((codes == 1) & ~correct)[0]] = True
     barely = _proba(correct, codes, rng)
-    weights, scores = weigh_kinds(np.stack([default, barely]), codes, 2)
-    assert_array_equal(weights, [1, 0]) and scores[1] > scores[0]
-    assert weigh_kinds(np.stack([default, barely]), codes, 2, min_evidence=0)[0][1] > 0
+    kinds = np.stack([worse, barely])
+    for default in ([0.5, 0.5], [1.0, 0.0]):
+        args = dict(objective="balanced_accuracy", default=default, start=0)
+        assert_array_equal(weigh_kinds(kinds, codes, 2, **args)[0], default)
+        assert weigh_kinds(kinds, codes, 2, min_evidence=0, **args)[0][1] == 1
 
 
 def test_weigh_kinds_without_a_scored_row_of_some_class_keeps_the_default():
     rng = np.random.default_rng(0)
     codes = np.r_[np.zeros(50, int), np.ones(10, int)]
     kinds = np.stack([_proba(np.ones(60, bool), codes, rng)] * 2)
-    kinds[0, codes == 1] = np.nan  # the default kind saw every minority row
+    kinds[0, codes == 1] = np.nan  # one kind saw every minority row
     weights, scores = weigh_kinds(kinds, codes, 2)
-    assert_array_equal(weights, [1, 0]) and np.isnan(scores).all()
+    assert_array_equal(weights, [0.5, 0.5]) and np.isnan(scores).all()
