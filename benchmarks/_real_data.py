@@ -1,6 +1,6 @@
 """The real-data panels for bench_real_data.py: the development panel (twenty
-KEEL sets and digits-LT), the medium-size development panel (four larger KEEL
-standard sets made imbalanced), the long-tailed development panel (five
+KEEL sets and digits-LT), the medium-size development panel (ten larger KEEL
+standard sets, imbalanced by a cut or one class against the rest), the long-tailed development panel (five
 multi-class sets whose training folds are cut to a long tail) and the hold-out
 panel (every other binary KEEL set).
 

@@ -445,9 +445,10 @@ def write_report(out, results, recipes, datasets, config):
             "panel, chosen by that rule alone; the recipes were fixed on the development "
             "panel before this panel was run, and nothing was tuned on it. "
             if config.get("panel") == "holdout"
-            else "The medium-size development panel: four KEEL standard sets of "
-            "4,000-20,000 rows, the smaller class (class 1) subsampled once, with a fixed "
-            "seed, to an imbalance ratio of 50 before the folds were drawn. "
+            else "The medium-size development panel: ten KEEL standard sets of "
+            "2,000-20,000 rows; on six the positive class (class 1) was subsampled once, "
+            "with a fixed seed, to an imbalance ratio of 50 before the folds were drawn, "
+            "four are one class against the rest at their natural imbalance (9-26). "
             if config.get("panel") == "medium"
             else ""
         )

@@ -642,8 +642,9 @@ def parse_args(argv):
         "--panel",
         choices=["development", "medium", "long-tailed", "holdout", "long-tailed-holdout"],
         default="development",
-        help="development: the twenty KEEL sets and digits-LT; medium: four KEEL "
-        "standard sets of 4,000-20,000 rows made imbalanced (IR 50), 5-fold x 1; "
+        help="development: the twenty KEEL sets and digits-LT; medium: ten KEEL "
+        "standard sets of 2,000-20,000 rows, six made imbalanced (IR 50) and four one "
+        "class against the rest (IR 9-26), 5-fold x 1; "
         "long-tailed: five multi-class sets with training folds cut to a long tail "
         "(IR 10 and 100), 3-fold x 1; long-tailed-holdout: five other multi-class sets "
         "cut the same way, to judge once what was chosen on the long-tailed panel; "

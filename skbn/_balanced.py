@@ -309,7 +309,9 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         With ``early_stopping``, the out-of-bag recall of each class per epoch.
 
     loss_curve_ : list of float
-        The members' mean training loss of each epoch.
+        The balanced members' mean training loss of each epoch, which the
+        stopping rule watches (the fold members' logit-adjusted loss is on
+        another scale, and they train as long as the balanced members do).
 
     class_prior_ : ndarray of shape (n_classes,)
         Share of each class in the training labels.
@@ -430,6 +432,8 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
             early_stopping=self.early_stopping,
             validation_fraction=None,  # the out-of-bag rows
             scoring="loss",
+            # The balanced members train as long as they would alone.
+            watch=self.n_members,
         )
 
     def _after_fit(self, X, codes, plan, incremental):

@@ -243,6 +243,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             divergence_hint="Lower learning_rate_init, scale the features (e.g. with "
             f"StandardScaler){hint}.",
             name=type(self).__name__,
+            watch=options.get("watch"),
         )
         state = self._fit_state(first_call, incremental, X, hidden, early_stopping)
         result = fit(X, y, codes, sample_weight, spec, state)

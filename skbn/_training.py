@@ -95,6 +95,10 @@ class Trainer:
         Appended to the error raised when the loss stops being finite.
     loss_limit : float
         A loss above it is divergence too (see :data:`DIVERGED_NATS`).
+    watch : int or None
+        The stopping rule and ``loss_curve`` follow the mean loss of the first
+        ``watch`` members (None: all), so that members of another kind added
+        after them do not change how long they train.
     """
 
     def __init__(
@@ -108,7 +112,9 @@ class Trainer:
         verbose,
         divergence_hint,
         loss_limit=math.inf,
+        watch=None,
     ):
+        self.watch = watch
         self.engine = engine
         self.plan = plan
         self.tol = tol
@@ -142,13 +148,15 @@ class Trainer:
     def _run(self, codes, progress, n_epochs, stop_early):
         for _ in range(n_epochs):
             epoch_plan = self.plan.epoch(progress.n_iter, codes)
-            loss = self.engine.run_epoch(epoch_plan)
-            if not math.isfinite(loss) or loss > self.loss_limit:
+            losses = np.atleast_1d(self.engine.run_epoch(epoch_plan))
+            worst = float(np.max(losses))
+            if not np.isfinite(losses).all() or worst > self.loss_limit:
                 raise ValueError(
-                    f"Training diverged: the loss became {loss:.4g} in epoch "
+                    f"Training diverged: the loss became {worst:.4g} in epoch "
                     f"{progress.n_iter + 1}. {self.divergence_hint} The estimator was "
                     "left as it was before this call."
                 )
+            loss = float(np.mean(losses[: self.watch]))
             progress.n_iter += 1
             progress.t += epoch_plan.order.shape[-1]
             progress.loss_curve.append(loss)
@@ -215,6 +223,8 @@ class FitSpec:
     n_threads: int | None = None
     divergence_hint: str = ""
     name: str = "The estimator"  # for messages
+    # The stopping rule watches the first `watch` members' loss (None: all).
+    watch: int | None = None
 
 
 @dataclass
@@ -363,6 +373,7 @@ def fit(X, y, codes, sample_weight, spec, state):
             verbose=spec.verbose,
             divergence_hint=spec.divergence_hint,
             loss_limit=DIVERGED_NATS * (1.0 if weights is None else float(np.max(weights))),
+            watch=spec.watch,
         )
         n_epochs = 1 if spec.incremental else spec.max_iter
         net, adam, converged = trainer.run(codes, progress, n_epochs, not spec.incremental)

@@ -54,6 +54,21 @@ def test_the_model_is_the_weighted_mean_of_its_members(weights):
     assert_allclose(clf.predict_proba(X[:50]), moved / moved.sum(1, keepdims=True))
 
 
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_adding_fold_members_leaves_the_balanced_members_as_they_were(backend):
+    """The balanced members draw the same subsets, rows and initial weights
+    and stop at the same epoch: the fold members are an addition."""
+    pytest.importorskip("torch")
+    kw = dict(backend=backend, max_iter=300, n_iter_no_change=3, tol=1e-3)
+    alone = _fit(**kw)
+    both = _fit(**kw, n_fold_members=3)
+    assert both.n_iter_ == alone.n_iter_ < 300  # stopped by the rule, not the budget
+    assert_allclose(both.loss_curve_, alone.loss_curve_, rtol=1e-12)
+    for name in ("coefs_", "intercepts_", "bn_scales_", "bn_running_vars_"):
+        for a, b in zip(getattr(both, name), getattr(alone, name)):
+            assert_allclose(a[:6], b, rtol=1e-12, atol=1e-14)
+
+
 def test_uniform_weighting_counts_every_member_alike():
     clf = _fit(n_fold_members=3, member_weighting="uniform")
     assert_allclose(clf.member_weights_, np.full(9, 1 / 9))

@@ -150,3 +150,16 @@ def test_onnx_follows_the_prior_set_after_fit(prior):
     label, proba = _run(onx, {onx.graph.input[0].name: X_test})
     assert_allclose(proba, model.predict_proba(X_test), atol=1e-5)
     assert_array_equal(label, model.predict(X_test))
+
+
+def test_onnx_weighs_the_members_as_predict_proba_does():
+    X, y, X_test = _data(2)
+    model = BalancedBNMLPClassifier((8,), n_members=3, n_fold_members=2, max_iter=10)
+    model.set_params(random_state=0).fit(X, y)
+    # Weights the fit might give, made uneven so that a plain mean would differ.
+    model.member_weights_ = np.array([0.1, 0.1, 0.1, 0.5, 0.2])
+    onx = skl2onnx.to_onnx(model, X[:1], options={"zipmap": False})
+    label, proba = _run(onx, {onx.graph.input[0].name: X_test})
+    assert_allclose(proba, model.predict_proba(X_test), atol=1e-5)
+    assert not np.allclose(proba, model.predict_member_proba(X_test).mean(axis=0), atol=1e-3)
+    assert_array_equal(label, model.predict(X_test))

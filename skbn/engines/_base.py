@@ -85,8 +85,9 @@ class Engine(ABC):
         """Train over one :class:`skbn._plan.EpochPlan`; batch ``b`` takes an Adam
         step of ``config.learning_rate * epoch_plan.lr_factors[b]``.
 
-        Returns the epoch's loss: the batch losses (penalty included) averaged
-        with the batch sizes as weights, as scikit-learn's ``loss_curve_``.
+        Returns each member's loss of the epoch, an ndarray of shape
+        ``(n_members,)``: its batch losses (penalty included) averaged with the
+        batch sizes as weights, as scikit-learn's ``loss_curve_``.
         """
 
     @abstractmethod

@@ -32,6 +32,13 @@ def _batch_weights(weights, idx):
 
 
 def loss_and_gradients(net, config, X, y, sample_weight, masks):
+    """Training-mode loss of one batch and its gradients (see
+    :func:`member_losses_and_gradients`); the loss is the members' mean, a float."""
+    losses, grads, bn_stats = member_losses_and_gradients(net, config, X, y, sample_weight, masks)
+    return float(np.mean(losses)), grads, bn_stats
+
+
+def member_losses_and_gradients(net, config, X, y, sample_weight, masks):
     """Training-mode loss of one batch and its gradients.
 
     The loss is ``(sum_i w_i * CE_i + alpha / 2 * sum ||W||^2) / m`` for a batch
@@ -48,8 +55,8 @@ def loss_and_gradients(net, config, X, y, sample_weight, masks):
 
     Returns
     -------
-    loss : float
-        The members' mean loss for an ensemble.
+    losses : ndarray of shape (n_members,)
+        Each member's loss (one for a single network).
     grads : list of ndarray
         In the order of ``net.trainable()``.
     bn_stats : list of (mean, biased var) per BN layer, ``(None, None)`` for a
@@ -94,7 +101,7 @@ def loss_and_gradients(net, config, X, y, sample_weight, masks):
         ce = (1 - eps) * ce - (eps / logp.shape[-1]) * logp.sum(axis=-1)
     penalty = sum(np.einsum("...ij,...ij->...", c, c) for c in net.coefs)
     weighted = ce.sum(axis=-1) if sample_weight is None else (ce * sample_weight).sum(axis=-1)
-    loss = float(np.mean((weighted + 0.5 * config.alpha * penalty) / m))
+    losses = np.atleast_1d((weighted + 0.5 * config.alpha * penalty) / m).astype(np.float64)
 
     delta = np.exp(logp)  # softmax minus the target
     hit = np.take_along_axis(delta, labels, axis=-1) - (1 - eps)
@@ -126,7 +133,7 @@ def loss_and_gradients(net, config, X, y, sample_weight, masks):
             )
     first = n_hidden if bn else 0
     grads = coef_grads + intercept_grads[first:] + scale_grads + shift_grads
-    return loss, grads, bn_stats
+    return losses, grads, bn_stats
 
 
 class NumpyEngine(Engine):
@@ -148,7 +155,7 @@ class NumpyEngine(Engine):
 
     def _run_epoch(self, epoch_plan):
         cfg, net = self.config, self.net
-        total = 0.0
+        total = np.zeros(net.n_members)
         for (start, stop), lr_factor in zip(epoch_plan.bounds, epoch_plan.lr_factors):
             idx = epoch_plan.order[..., start:stop]
             m = stop - start
@@ -156,7 +163,7 @@ class NumpyEngine(Engine):
             masks = epoch_plan.dropout_masks(
                 m, self._dropout_widths, 1.0 - cfg.dropout, self.X.dtype
             )
-            loss, grads, bn_stats = loss_and_gradients(
+            losses, grads, bn_stats = member_losses_and_gradients(
                 net, cfg, take_rows(self.X, idx), self.y[idx], sw, masks
             )
             for i, (mean, var) in enumerate(bn_stats):
@@ -170,7 +177,7 @@ class NumpyEngine(Engine):
                 )
             self._adam_step(grads, cfg.learning_rate * lr_factor)
             del grads  # before the next batch's gradients are made
-            total += loss * m
+            total += losses * m
         return total / epoch_plan.order.shape[-1]
 
     def _adam_step(self, grads, lr):

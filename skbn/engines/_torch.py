@@ -161,8 +161,9 @@ class TorchEngine(Engine):
             dev.type == "cuda" and self._fused and X.dtype == np.float32 and not self.sparse
         )
         self._graphs = {}  # batch rows -> _CapturedStep
-        # The epoch's loss; one tensor for the engine's life (graphs add to it).
-        self._loss_sum = torch.zeros((), dtype=torch.float64, device=dev)
+        # The epoch's loss of each member; one tensor for the engine's life
+        # (graphs add to it).
+        self._loss_sum = torch.zeros(network.n_members, dtype=torch.float64, device=dev)
         self._dropout_widths = [c.shape[-1] for c in network.coefs[:-1]]
         self._minus_hits = torch.empty((0, 1), dtype=self.coefs[0].dtype, device=dev)
 
@@ -323,12 +324,13 @@ class TorchEngine(Engine):
         _foreach("addcdiv_", self.params, self.exp_avg, denom, value=-step_size)
 
     def _train_step(self, idx, masks, m, lr):
-        """One step on the rows ``idx``; adds the batch's share of the epoch loss
-        (members' mean, times ``m``) to ``self._loss_sum``. ``lr`` is a float, or
-        a tensor in a CUDA graph. The caller counts the step (``self._step``)."""
+        """One step on the rows ``idx``; adds the batch's share of each
+        member's epoch loss (times ``m``) to ``self._loss_sum``. ``lr`` is a
+        float, or a tensor in a CUDA graph. The caller counts the step
+        (``self._step``)."""
         loss, grads = self._loss_and_gradients(idx, masks)
         penalty = self._adam_step(grads, m, lr)
-        self._loss_sum.add_((loss + penalty).mean() * m)
+        self._loss_sum.add_((loss + penalty) * m)
 
     def run_epoch(self, epoch_plan):
         order = torch.from_numpy(epoch_plan.order).to(self.device)
@@ -353,7 +355,7 @@ class TorchEngine(Engine):
             if self._use_graphs and self._graph_step(order[..., start:stop], masks, m, lr):
                 continue
             self._train_step(order[..., start:stop], masks, m, lr)
-        return float(self._loss_sum) / epoch_plan.order.shape[-1]
+        return self._loss_sum.cpu().numpy() / epoch_plan.order.shape[-1]
 
     def _graph_step(self, idx, masks, m, lr):
         """Replay the CUDA graph of a step of ``m`` rows, capturing it on the
