@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bench_real_data as bench  # noqa: E402
-from _real_data import load_long_tailed, load_medium, load_panel  # noqa: E402
+from explore_oob_choice import panel_datasets  # noqa: E402
 
 N_FOLD_MEMBERS = 5
 KINDS = ("balanced", "folds")
@@ -293,12 +293,7 @@ def main(argv=None):
     if args.judge:
         print(judge(store, JUDGED))
         return None
-    if args.panel == "medium":
-        datasets = load_medium(args.datasets)
-    elif args.panel == "long-tailed":
-        datasets = load_long_tailed(args.datasets)
-    else:
-        datasets = [d for d in load_panel(args.datasets) if d.binary]
+    datasets = panel_datasets(args.panel, args.datasets)
     params = {"n_fold_members": args.n_fold_members}
     store.mkdir(parents=True, exist_ok=True)
     jobs = [

@@ -185,6 +185,16 @@ def summary(frame):
     return "\n".join(lines)
 
 
+def panel_datasets(panel, names):
+    """The sets of a development panel: ``'development'`` (its binary sets),
+    ``'medium'`` or ``'long-tailed'``; ``names`` picks some."""
+    if panel == "medium":
+        return load_medium(names)
+    if panel == "long-tailed":
+        return load_long_tailed(names)
+    return [d for d in load_panel(names) if d.binary]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -195,12 +205,7 @@ def main(argv=None):
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "oob_choice")
     args = parser.parse_args(argv)
-    if args.panel == "medium":
-        datasets = load_medium(args.datasets)
-    elif args.panel == "long-tailed":
-        datasets = load_long_tailed(args.datasets)
-    else:
-        datasets = [d for d in load_panel(args.datasets) if d.binary]
+    datasets = panel_datasets(args.panel, args.datasets)
     jobs = [
         delayed(run_fold)(d, repeat, fold, train, test)
         for d in datasets

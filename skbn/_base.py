@@ -44,6 +44,11 @@ def _store_parameters(estimator, arguments):
             setattr(estimator, name, value)
 
 
+def _shifted(logits, offset):
+    """``logits`` plus a per-class ``offset`` (None: unchanged), in their dtype."""
+    return logits if offset is None else logits + offset.astype(logits.dtype)
+
+
 class _BNMLPBase(ClassifierMixin, BaseEstimator):
     """Fit, partial_fit and predict of the skbn classifiers.
 
@@ -404,10 +409,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         ``priors`` are the fit's ``(class_prior, trained_prior)``, which the
         estimator itself gets only when the fit ends."""
         logits = predict_logits(net, X, self.activation, self.bn_eps)
-        adjust = self._offset_under(*priors)
-        pred = np.argmax(
-            logits if adjust is None else logits + adjust.astype(logits.dtype), axis=1
-        )
+        pred = np.argmax(_shifted(logits, self._offset_under(*priors)), axis=1)
         if offset is not None:
             logits = logits + offset
         recall = np.full(len(self.classes_), np.nan)
@@ -527,8 +529,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
     def _adjust(self, logits):
         """The logits under the prior the probabilities are asked for (``prior``,
         or ``logit_adjustment``): a per-class offset, read at every predict."""
-        offset = self._prior_offset()
-        return logits if offset is None else logits + offset.astype(logits.dtype)
+        return _shifted(logits, self._prior_offset())
 
     def _prior_offset(self):
         """What :meth:`_adjust` adds to the logits (see :meth:`_offset_under`)."""
