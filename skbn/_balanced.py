@@ -8,7 +8,7 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 
 from ._base import _BNMLPBase, _store_parameters
-from ._network import softmax_
+from ._network import forward_folded, softmax_
 from ._remedies import LogitAdjustedFolds, MemberSubsets, RemedyGroups
 from ._selection import weigh_kinds
 from ._shared_docs import fill as fill_shared_docs
@@ -451,7 +451,8 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         if weigh or score:
             # The fit's own plan: the subsets the members trained on, not drawn again.
             mask = plan.out_of_bag_mask(codes)
-            logits = self._member_logits(X)
+            # X is validated already (and has lost its column names).
+            logits = forward_folded(self._folded_layers(), X, self.activation)
             # Chosen under the prior the members trained under, whatever `prior` asks.
             kind_proba = self._kind_means(mask, softmax_(logits.copy()))
             chosen, scores = weigh_kinds(kind_proba, codes, len(self.classes_))

@@ -54,6 +54,11 @@ ESTIMATORS = [
     )
     for replacement, backend in [(True, "numpy"), (True, "torch"), (False, "numpy")]
     if backend in BACKENDS
+] + [
+    # With a second kind of member, weighed from out-of-bag rows.
+    BalancedBNMLPClassifier(
+        (16,), n_members=3, n_fold_members=2, learning_rate_init=1e-2, random_state=0
+    )
 ]
 
 
