@@ -136,15 +136,54 @@ def member_losses_and_gradients(net, config, X, y, sample_weight, masks):
     return losses, grads, bn_stats
 
 
+def _flat(arrays):
+    """One buffer holding ``arrays`` back to back, and views of it shaped as
+    they are (holding their values)."""
+    flat = np.empty(sum(a.size for a in arrays), dtype=arrays[0].dtype)
+    views, start = [], 0
+    for a in arrays:
+        view = flat[start : start + a.size].reshape(a.shape)
+        view[...] = a
+        views.append(view)
+        start += a.size
+    return flat, views
+
+
+def _set_trainable(net, arrays):
+    """Put ``arrays`` in the places of ``net.trainable()``, in its order."""
+    n = len(net.coefs)
+    first = n - 1 if net.batch_norm else 0
+    rest = iter(arrays)
+    for target, start in (
+        (net.coefs, 0),
+        (net.intercepts, first),
+        (net.bn_scales, 0),
+        (net.bn_shifts, 0),
+    ):
+        for i in range(start, len(target)):
+            target[i] = next(rest)
+
+
 class NumpyEngine(Engine):
-    """Mini-batch Adam in NumPy. The arithmetic mirrors ``torch.optim.Adam``."""
+    """Mini-batch Adam in NumPy. The arithmetic mirrors ``torch.optim.Adam``.
+
+    The parameters, Adam's moments and the gradients each live in one
+    buffer, so that an Adam step is a dozen passes over one array however
+    many layers (and members) the network has: at the sizes of a balanced
+    ensemble's steps the per-array calls, not the arithmetic, were its cost
+    (``benchmarks/bench_step.py``).
+    """
 
     def __init__(self, config, network, adam, X, y, sample_weight, n_classes):
         self.config = config
         self.net = network
         self.adam = adam
         self.X, self.y, self.sample_weight = X, y, sample_weight
-        self._params = network.trainable()
+        self._flat_params, params = _flat(network.trainable())
+        _set_trainable(network, params)
+        self._flat_avg, adam.exp_avg = _flat(adam.exp_avg)
+        self._flat_avg_sq, adam.exp_avg_sq = _flat(adam.exp_avg_sq)
+        self._flat_grad, self._grads = _flat(params)
         self._dropout_widths = [c.shape[-1] for c in network.coefs[:-1]]
 
     def run_epoch(self, epoch_plan):
@@ -189,21 +228,23 @@ class NumpyEngine(Engine):
         b1, b2 = cfg.beta_1, cfg.beta_2
         step_size = lr / (1 - b1**state.step)
         bc2_sqrt = math.sqrt(1 - b2**state.step)
+        for view, g in zip(self._grads, grads):
+            np.copyto(view, g)
+        p, g, m, v = self._flat_params, self._flat_grad, self._flat_avg, self._flat_avg_sq
         # In place, with the gradient as scratch once it is used: no temporaries
         # the size of the weights (the same operations, in the same order).
-        for p, g, m, v in zip(self._params, grads, state.exp_avg, state.exp_avg_sq):
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            np.multiply(g, g, out=g)
-            g *= 1 - b2
-            v += g
-            denom = np.sqrt(v, out=g)
-            denom /= bc2_sqrt
-            denom += cfg.epsilon
-            np.divide(m, denom, out=denom)
-            denom *= step_size
-            p -= denom
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        np.multiply(g, g, out=g)
+        g *= 1 - b2
+        v += g
+        denom = np.sqrt(v, out=g)
+        denom /= bc2_sqrt
+        denom += cfg.epsilon
+        np.divide(m, denom, out=denom)
+        denom *= step_size
+        p -= denom
 
     def export(self, final=False):
         if final:
