@@ -249,14 +249,15 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         The kinds of members, in member order: ``'balanced'``, then
         ``'logit_adjusted_folds'`` with ``n_fold_members``.
 
-    member_kinds_ : ndarray of shape (n_members_,)
-        Each member's kind, an index into ``kinds_``.
+    member_kinds_ : ndarray of int
+        Each member's kind, an index into ``kinds_`` (one entry per member,
+        ``n_members_`` in all).
 
     kind_weights_ : ndarray of shape (n_kinds,)
         How much each kind counts in the model's probability (summing to 1).
 
-    member_weights_ : ndarray of shape (n_members_,)
-        Each member's weight: its kind's weight shared equally by the
+    member_weights_ : ndarray of float
+        Each member's weight (one entry per member): its kind's weight shared equally by the
         kind's members. :meth:`predict_proba` is the weighted mean of
         :meth:`predict_member_proba`.
 
