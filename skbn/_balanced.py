@@ -413,11 +413,6 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         ]
         return RemedyGroups(((n_members, subsets), *folds))
 
-    def _kinds(self):
-        """The kinds of members, in member order: ``(name, n_members)``."""
-        folds = [("logit_adjusted_folds", self.n_fold_members)] if self.n_fold_members else []
-        return [("balanced", self.n_members), *folds]
-
     def _fit_options(self):
         batch_size = self.batch_size
         if batch_size == "auto":
@@ -439,7 +434,7 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
 
     def _after_fit(self, X, codes, plan, incremental):
         self.member_class_counts_ = plan.member_remedies[0].counts(codes)
-        kinds = self._kinds()
+        kinds = self._remedy_groups(self.n_members).kinds()
         self.kinds_ = [name for name, _ in kinds]
         self.member_kinds_ = np.repeat(np.arange(len(kinds)), [n for _, n in kinds])
         for name in ("oob_score_", "oob_decision_function_"):

@@ -51,6 +51,7 @@ class Remedy:
     """
 
     spelled = "no remedy"
+    kind = "plain"  # the name of the kind of member it trains (kinds_)
     corrects_imbalance = False
     batch_sampler = None  # the batch sampler the remedy needs; None: the user's
     # Whether the members of this kind draw their subsets from one generator
@@ -191,6 +192,7 @@ class LogitAdjustedFolds(LogitAdjustedLoss):
     n_folds: int = 5
 
     spelled = "loss='logit_adjusted' on all folds but one"
+    kind = "logit_adjusted_folds"
     shared_draw = True
 
     def draws_subsets(self):
@@ -241,6 +243,7 @@ class MemberSubsets(Remedy):
     min_class_rows: int = 1
     spelled_as: str = "BalancedBNMLPClassifier"
 
+    kind = "balanced"
     corrects_imbalance = True
 
     @property
@@ -332,6 +335,17 @@ class RemedyGroups:
     def per_member(self):
         """The remedy of each member, in member order."""
         return tuple(r for n, r in self.groups for _ in range(n))
+
+    def kinds(self):
+        """The kinds of members, ``[(kind, n_members), ...]`` in member order:
+        consecutive groups of one kind (the folds of one partition) merged."""
+        kinds = []
+        for n, remedy in self.groups:
+            if kinds and kinds[-1][0] == remedy.kind:
+                kinds[-1] = (remedy.kind, kinds[-1][1] + n)
+            else:
+                kinds.append((remedy.kind, n))
+        return kinds
 
     @property
     def shared(self):
