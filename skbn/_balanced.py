@@ -253,6 +253,13 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         Each member's kind, an index into ``kinds_`` (one entry per member,
         ``n_members_`` in all).
 
+    n_iter_fold_members_ : int
+        Epochs the fold members trained on alone after the balanced members
+        stopped, each a pass over their own rows (0 without them, and in
+        :meth:`partial_fit`): they see many more rows each than a balanced
+        subset, so they need more steps, and the balanced members' stopping
+        point must not change.
+
     kind_weights_ : ndarray of shape (n_kinds,)
         How much each kind counts in the model's probability (summing to 1).
 
@@ -436,6 +443,7 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         self.member_class_counts_ = plan.member_remedies[0].counts(codes)
         kinds = self._remedy_groups(self.n_members).kinds()
         self.kinds_ = [name for name, _ in kinds]
+        self.n_iter_fold_members_ = self._later_epochs if self.n_fold_members else 0
         self.member_kinds_ = np.repeat(np.arange(len(kinds)), [n for _, n in kinds])
         for name in ("oob_score_", "oob_decision_function_"):
             self.__dict__.pop(name, None)

@@ -286,6 +286,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         self.n_outputs_ = len(self.classes_)
         self.out_activation_ = "softmax"
         self._class_totals, self._trained_mass = result.class_totals, result.trained_mass
+        self._later_epochs = result.later_epochs
         self.class_prior_ = result.class_prior
         self.trained_prior_ = result.trained_prior
         self.backend_, self.n_threads_ = result.engine, result.n_threads

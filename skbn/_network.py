@@ -114,6 +114,16 @@ class Network:
     def copy(self):
         return Network(*[[a.copy() for a in arrays] for arrays in self._lists()])
 
+    def members(self, which):
+        """The ensemble's members ``which`` (a slice), as a network of copies."""
+        return Network(*[[a[which].copy() for a in arrays] for arrays in self._lists()])
+
+    def set_members(self, which, other):
+        """Write ``other``'s arrays into members ``which``, in place."""
+        for arrays, others in zip(self._lists(), other._lists()):
+            for a, b in zip(arrays, others):
+                a[which] = b
+
     def _lists(self):
         return (
             self.coefs,

@@ -145,6 +145,9 @@ class TrainingPlan:
     lr_schedule: str = "constant"
     max_epochs: int = 1
     schedule_start: int = 0  # the epoch at which the schedule starts (a fit's first)
+    # The members' index in the whole network: a plan for some members of it
+    # (the later kinds, training on alone) draws from their own streams.
+    member_offset: int = 0
     # The members' subsets of the codes they were drawn for: drawn once per
     # plan (per fit call), not once per epoch.
     _subsets: tuple = field(default=None, init=False, repr=False, compare=False)
@@ -186,7 +189,11 @@ class TrainingPlan:
         orders = [
             rows[
                 sampler(
-                    codes[rows], bounds, _stream(self.seed, _SHUFFLE, epoch, j) if random else None
+                    codes[rows],
+                    bounds,
+                    _stream(self.seed, _SHUFFLE, epoch, j + self.member_offset)
+                    if random
+                    else None,
                 )
             ]
             if len(rows) == n_rows
@@ -207,7 +214,9 @@ class TrainingPlan:
         start = epoch * n_rows
         first, last = start // len(rows), (start + n_rows - 1) // len(rows)
         passes = [
-            rows[_stream(self.seed, _WALK, c, member).permutation(len(rows))] if random else rows
+            rows[_stream(self.seed, _WALK, c, member + self.member_offset).permutation(len(rows))]
+            if random
+            else rows
             for c in range(first, last + 1)
         ]
         offset = start - first * len(rows)
@@ -258,6 +267,6 @@ class TrainingPlan:
         rng = (
             _stream(self.seed, _PARTITION)
             if remedy.shared_draw
-            else _stream(self.seed, _SUBSET, 0, member)
+            else _stream(self.seed, _SUBSET, 0, member + self.member_offset)
         )
         return remedy.member_subset(codes, rng)

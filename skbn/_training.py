@@ -256,6 +256,8 @@ class FitResult:
     plan: TrainingPlan
     class_totals: np.ndarray
     trained_mass: np.ndarray
+    # Epochs the members after ``FitSpec.watch`` trained on alone.
+    later_epochs: int = 0
 
     @property
     def class_prior(self):
@@ -377,14 +379,84 @@ def fit(X, y, codes, sample_weight, spec, state):
         )
         n_epochs = 1 if spec.incremental else spec.max_iter
         net, adam, converged = trainer.run(codes, progress, n_epochs, not spec.incremental)
+    later_epochs = 0
+    if not spec.incremental and spec.watch is not None and spec.watch < remedies.n_members:
+        later_epochs = _train_on_alone(
+            X, codes, weights, config, net, adam, plan, spec, n_classes, density, progress.n_iter
+        )
     if not all(np.isfinite(a).all() for a in net.trainable()):
         raise ValueError(
             "Training diverged: the weights became non-finite. Lower "
             "learning_rate_init or scale the features."
         )
     return FitResult(
-        net, adam, progress, converged, choice.name, choice.n_threads, plan, class_totals, mass
+        net,
+        adam,
+        progress,
+        converged,
+        choice.name,
+        choice.n_threads,
+        plan,
+        class_totals,
+        mass,
+        later_epochs,
     )
+
+
+def _train_on_alone(X, codes, weights, config, net, adam, plan, spec, n_classes, density, epoch):
+    """Train the members after the first ``spec.watch`` (members of later
+    kinds) on alone, once the watched ones have stopped, until their own mean
+    loss stalls (at most ``spec.max_iter`` more epochs, each a pass over
+    their own rows); ``net`` and ``adam`` are updated in place. Returns the
+    epochs run.
+
+    The watched members stop when they would alone; members that see many
+    more rows each (the fold members) need more steps than a balanced subset
+    gives them. Their epochs continue the numbering of the fit's (``epoch``
+    first), from their own streams (``member_offset``)."""
+    later = slice(spec.watch, None)
+    members = net.members(later)
+    moments = AdamState(
+        adam.step,
+        [a[later].copy() for a in adam.exp_avg],
+        [a[later].copy() for a in adam.exp_avg_sq],
+    )
+    offset = config.logit_offset
+    if offset is not None and np.ndim(offset) == 3:  # one offset per member
+        config = replace(config, logit_offset=offset[later])
+    if weights is not None and weights.ndim == 2:  # one row of weights per member
+        weights = weights[later]
+    plan = replace(
+        plan,
+        n_members=members.n_members,
+        member_remedies=plan.member_remedies[later],
+        member_offset=spec.watch,
+        schedule_start=epoch,
+    )
+    layer_sizes = [X.shape[1], *(c.shape[-1] for c in members.coefs)]
+    choice = select_engine(
+        spec.backend,
+        spec.device,
+        step_macs(layer_sizes, plan.batch_size, members.n_members, density),
+        spec.n_threads,
+    )
+    progress = Progress(n_iter=epoch)
+    with choice.threads():
+        trainer = Trainer(
+            choice.factory(config, members, moments, X, codes, weights, n_classes),
+            plan,
+            tol=spec.tol,
+            n_iter_no_change=spec.n_iter_no_change,
+            validate=None,
+            verbose=spec.verbose,
+            divergence_hint=spec.divergence_hint,
+            loss_limit=DIVERGED_NATS * (1.0 if weights is None else float(np.max(weights))),
+        )
+        members, moments, _ = trainer.run(codes, progress, spec.max_iter)
+    net.set_members(later, members)
+    for full, part in zip(adam.exp_avg + adam.exp_avg_sq, moments.exp_avg + moments.exp_avg_sq):
+        full[later] = part
+    return progress.n_iter - epoch
 
 
 def _nested_tuple(array):
