@@ -124,15 +124,17 @@ class Trainer:
         self.divergence_hint = divergence_hint
         self.loss_limit = loss_limit
 
-    def run(self, codes, progress, n_epochs, stop_early=True):
+    def run(self, codes, progress, n_epochs, stop_early=True, initial=None):
         """Train at most ``n_epochs`` epochs, updating ``progress`` in place.
 
         Returns ``(network, adam_state, converged)``: the network of the best
         validation epoch with early stopping, else the last one; ``converged``
         tells whether a stopping rule ended the run (never when
-        ``stop_early`` is false, as in ``partial_fit``).
+        ``stop_early`` is false, as in ``partial_fit``). ``initial``: the
+        network to keep when no epoch beats ``progress.best_validation_score``
+        (the network training started from, scored before it).
         """
-        self._best_net = None  # the best validation epoch's network, kept by _run
+        self._best_net = initial  # the best validation epoch's network, kept by _run
         try:
             return self._run(codes, progress, n_epochs, stop_early)
         except KeyboardInterrupt:
@@ -405,15 +407,17 @@ def fit(X, y, codes, sample_weight, spec, state):
 
 def _train_on_alone(X, codes, weights, config, net, adam, plan, spec, n_classes, density, epoch):
     """Train the members after the first ``spec.watch`` (members of later
-    kinds) on alone, once the watched ones have stopped, until their own mean
-    loss stalls (at most ``spec.max_iter`` more epochs, each a pass over
-    their own rows); ``net`` and ``adam`` are updated in place. Returns the
-    epochs run.
+    kinds) on alone, once the watched ones have stopped (at most
+    ``spec.max_iter`` more epochs, each a pass over their own rows); ``net``
+    and ``adam`` are updated in place. Returns the epochs run.
 
     The watched members stop when they would alone; members that see many
     more rows each (the fold members) need more steps than a balanced subset
-    gives them. Their epochs continue the numbering of the fit's (``epoch``
-    first), from their own streams (``member_offset``)."""
+    gives them, and on a small table more steps overfit: they stop on their
+    out-of-bag rows (:func:`out_of_bag_validator`) and keep their best epoch,
+    which may be the one they start from. Their epochs continue the
+    numbering of the fit's (``epoch`` first), from their own streams
+    (``member_offset``)."""
     later = slice(spec.watch, None)
     members = net.members(later)
     moments = AdamState(
@@ -440,19 +444,29 @@ def _train_on_alone(X, codes, weights, config, net, adam, plan, spec, n_classes,
         step_macs(layer_sizes, plan.batch_size, members.n_members, density),
         spec.n_threads,
     )
-    progress = Progress(n_iter=epoch)
+    # Each row is out of the bag of one of them: their held-out folds tell
+    # when more epochs stop helping (on a small table, often at once).
+    validate = out_of_bag_validator(X, codes, plan, config.activation, config.bn_eps, n_classes)
+    score, _ = validate(members)
+    progress = Progress(
+        n_iter=epoch,
+        best_loss=None,
+        validation_scores=[],
+        validation_recall_per_class=[],
+        best_validation_score=score,
+    )
     with choice.threads():
         trainer = Trainer(
-            choice.factory(config, members, moments, X, codes, weights, n_classes),
+            choice.factory(config, members.copy(), moments, X, codes, weights, n_classes),
             plan,
             tol=spec.tol,
             n_iter_no_change=spec.n_iter_no_change,
-            validate=None,
+            validate=validate,
             verbose=spec.verbose,
             divergence_hint=spec.divergence_hint,
             loss_limit=DIVERGED_NATS * (1.0 if weights is None else float(np.max(weights))),
         )
-        members, moments, _ = trainer.run(codes, progress, spec.max_iter)
+        members, moments, _ = trainer.run(codes, progress, spec.max_iter, initial=members)
     net.set_members(later, members)
     for full, part in zip(adam.exp_avg + adam.exp_avg_sq, moments.exp_avg + moments.exp_avg_sq):
         full[later] = part
