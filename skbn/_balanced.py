@@ -136,9 +136,12 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         loss (``log(class_prior_)`` added to its logits in training, Menon et
         al. 2021), so that it learns balanced-prior probabilities like the
         balanced members, from (nearly) all the data. Every row is out of the
-        bag of exactly one of them. A member whose subset is larger than a
-        balanced member's walks through it over several epochs (the members
-        share the batch boundaries). 0: the balanced members alone.
+        bag of exactly one of them. They train in the balanced members'
+        steps (a member whose subset is larger than a balanced member's walks
+        through it over several epochs: the members share the batch
+        boundaries), then on alone, after the balanced members stopped, for
+        as long as their out-of-bag rows improve (``n_iter_fold_members_``).
+        0: the balanced members alone.
 
     member_weighting : {'oob', 'uniform'}, default='oob'
         How much each kind of member counts in :meth:`predict_proba`.

@@ -69,6 +69,19 @@ def test_adding_fold_members_leaves_the_balanced_members_as_they_were(backend):
             assert_allclose(a[:6], b, rtol=1e-12, atol=1e-14)
 
 
+def test_fold_members_train_on_alone_on_their_out_of_bag_rows():
+    clf = _fit(n_fold_members=3, max_iter=40)
+    again = _fit(n_fold_members=3, max_iter=40)
+    assert 0 <= clf.n_iter_fold_members_ <= 40
+    assert clf.n_iter_fold_members_ == again.n_iter_fold_members_
+    assert_array_equal(clf.predict_proba(X), again.predict_proba(X))
+    assert _fit().n_iter_fold_members_ == 0
+    # partial_fit runs one epoch of every member, no more.
+    part = BalancedBNMLPClassifier((8,), n_members=6, n_fold_members=3, random_state=0)
+    part.partial_fit(X, y, classes=[0, 1])
+    assert part.n_iter_ == 1 and part.n_iter_fold_members_ == 0
+
+
 def test_uniform_weighting_counts_every_member_alike():
     clf = _fit(n_fold_members=3, member_weighting="uniform")
     assert_allclose(clf.member_weights_, np.full(9, 1 / 9))

@@ -68,6 +68,23 @@ def test_early_stopping_keeps_the_best_validation_epoch():
     assert net == "net after epoch 2" and progress.best_validation_score == 0.9
 
 
+def test_early_stopping_keeps_the_starting_network_when_no_epoch_beats_it():
+    """The fold members' extra epochs: scored before they start, they keep
+    the network they started from unless an epoch does better."""
+    scores = iter([0.5, 0.6, 0.4])
+    progress = Progress(validation_scores=[], validation_recall_per_class=[])
+    progress.best_validation_score = 0.7  # the starting network's score
+    trainer, _ = _trainer([1.0] * 3, validate=lambda net: (next(scores), np.ones(2)))
+    net, _, _ = trainer.run(CODES, progress, n_epochs=3, initial="the start")
+    assert net == "the start" and progress.best_validation_score == 0.7
+    scores = iter([0.5, 0.8, 0.4])
+    progress = Progress(validation_scores=[], validation_recall_per_class=[])
+    progress.best_validation_score = 0.7
+    trainer, _ = _trainer([1.0] * 3, validate=lambda net: (next(scores), np.ones(2)))
+    net, _, _ = trainer.run(CODES, progress, n_epochs=3, initial="the start")
+    assert net == "net after epoch 2"
+
+
 def test_a_non_finite_loss_stops_with_a_clear_message():
     trainer, _ = _trainer([1.0, float("nan")])
     with pytest.raises(ValueError, match=r"diverged: the loss became nan in epoch 2\. \(hint\)"):
