@@ -359,28 +359,13 @@ def fit(X, y, codes, sample_weight, spec, state):
             progress.validation_scores = progress.validation_recall_per_class = None
             progress.best_validation_score = None
 
-    layer_sizes = [X.shape[1], *(c.shape[-1] for c in network.coefs)]
     density = X.nnz / max(1, X.shape[0] * X.shape[1]) if sparse.issparse(X) else 1.0
-    choice = select_engine(
-        spec.backend,
-        spec.device,
-        step_macs(layer_sizes, plan.batch_size, network.n_members, density),
-        spec.n_threads,
+    n_epochs = 1 if spec.incremental else spec.max_iter
+    data = (X, codes, weights, n_classes, density)
+    run = dict(stop_early=not spec.incremental, watch=spec.watch)
+    net, adam, converged, choice = _train(
+        spec, config, network, adam, data, plan, progress, n_epochs, validate, **run
     )
-    with choice.threads():
-        trainer = Trainer(
-            choice.factory(config, network, adam, X, codes, weights, n_classes),
-            plan,
-            tol=spec.tol,
-            n_iter_no_change=spec.n_iter_no_change,
-            validate=validate,
-            verbose=spec.verbose,
-            divergence_hint=spec.divergence_hint,
-            loss_limit=DIVERGED_NATS * (1.0 if weights is None else float(np.max(weights))),
-            watch=spec.watch,
-        )
-        n_epochs = 1 if spec.incremental else spec.max_iter
-        net, adam, converged = trainer.run(codes, progress, n_epochs, not spec.incremental)
     later_epochs = 0
     if not spec.incremental and spec.watch is not None and spec.watch < remedies.n_members:
         later_epochs = _train_on_alone(
@@ -437,13 +422,6 @@ def _train_on_alone(X, codes, weights, config, net, adam, plan, spec, n_classes,
         member_offset=spec.watch,
         schedule_start=epoch,
     )
-    layer_sizes = [X.shape[1], *(c.shape[-1] for c in members.coefs)]
-    choice = select_engine(
-        spec.backend,
-        spec.device,
-        step_macs(layer_sizes, plan.batch_size, members.n_members, density),
-        spec.n_threads,
-    )
     # Each row is out of the bag of one of them: their held-out folds tell
     # when more epochs stop helping (on a small table, often at once).
     validate = out_of_bag_validator(X, codes, plan, config.activation, config.bn_eps, n_classes)
@@ -455,9 +433,43 @@ def _train_on_alone(X, codes, weights, config, net, adam, plan, spec, n_classes,
         validation_recall_per_class=[],
         best_validation_score=score,
     )
+    start = members.copy()
+    data = (X, codes, weights, n_classes, density)
+    members, moments, _, _ = _train(
+        spec,
+        config,
+        members,
+        moments,
+        data,
+        plan,
+        progress,
+        spec.max_iter,
+        validate,
+        initial=start,
+    )
+    net.set_members(later, members)
+    for full, part in zip(adam.exp_avg + adam.exp_avg_sq, moments.exp_avg + moments.exp_avg_sq):
+        full[later] = part
+    return progress.n_iter - epoch
+
+
+def _train(spec, config, network, adam, data, plan, progress, n_epochs, validate, **run):
+    """Run a :class:`Trainer` over ``plan`` on the engine ``spec`` asks for
+    (chosen by the size of a step), with its threads; returns ``(network,
+    adam, converged, engine choice)``. ``data`` is ``(X, codes, weights,
+    n_classes, density)``; ``run`` holds ``stop_early``, ``watch`` and
+    ``initial``."""
+    X, codes, weights, n_classes, density = data
+    layer_sizes = [X.shape[1], *(c.shape[-1] for c in network.coefs)]
+    choice = select_engine(
+        spec.backend,
+        spec.device,
+        step_macs(layer_sizes, plan.batch_size, network.n_members, density),
+        spec.n_threads,
+    )
     with choice.threads():
         trainer = Trainer(
-            choice.factory(config, members.copy(), moments, X, codes, weights, n_classes),
+            choice.factory(config, network, adam, X, codes, weights, n_classes),
             plan,
             tol=spec.tol,
             n_iter_no_change=spec.n_iter_no_change,
@@ -465,12 +477,12 @@ def _train_on_alone(X, codes, weights, config, net, adam, plan, spec, n_classes,
             verbose=spec.verbose,
             divergence_hint=spec.divergence_hint,
             loss_limit=DIVERGED_NATS * (1.0 if weights is None else float(np.max(weights))),
+            watch=run.get("watch"),
         )
-        members, moments, _ = trainer.run(codes, progress, spec.max_iter, initial=members)
-    net.set_members(later, members)
-    for full, part in zip(adam.exp_avg + adam.exp_avg_sq, moments.exp_avg + moments.exp_avg_sq):
-        full[later] = part
-    return progress.n_iter - epoch
+        net, adam, converged = trainer.run(
+            codes, progress, n_epochs, run.get("stop_early", True), run.get("initial")
+        )
+    return net, adam, converged, choice
 
 
 def _nested_tuple(array):
