@@ -398,7 +398,7 @@ def test_the_recommended_setting_ends_its_fits_before_max_iter_on_the_developmen
     data = load("_real_data")
     make = partial(bench._skbn, **bench.RECOMMENDED)
     sets = [d for d in data.load_panel() if not d.long_tailed] + data.load_medium()
-    assert len(sets) == 24
+    assert len(sets) == 30  # 20 KEEL sets, 10 medium-size ones
     ran_out = []
     for d in sets:
         model = make(d.y, seed=0)
