@@ -28,12 +28,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._reductions import sum_rows
+
 __all__ = [
     "BNCache",
+    "LinearBNCache",
     "batchnorm_backward",
     "batchnorm_eval",
     "batchnorm_train",
     "fold_batchnorm",
+    "folds_linear_batchnorm",
+    "linear_batchnorm_backward",
+    "linear_batchnorm_train",
     "update_running_stats",
 ]
 
@@ -83,7 +89,7 @@ def batchnorm_train(x, gamma, beta, running_mean, running_var, eps):
         inv_std = 1.0 / np.sqrt(running_var + eps)
         xhat = (x - _rows(running_mean)) * _rows(inv_std)
         return _rows(gamma) * xhat + _rows(beta), None, None, BNCache(xhat, inv_std, gamma, False)
-    mean = x.mean(axis=-2)
+    mean = sum_rows(x) / m
     xhat = x - _rows(mean)
     var = np.einsum("...ij,...ij->...j", xhat, xhat) / m  # biased; no (m, n) temporary
     inv_std = 1.0 / np.sqrt(var + eps)
@@ -113,7 +119,7 @@ def batchnorm_backward(dout, cache):
     Returns ``(dx, dgamma, dbeta)``.
     """
     dgamma = np.einsum("...ij,...ij->...j", dout, cache.xhat)
-    dbeta = dout.sum(axis=-2)
+    dbeta = sum_rows(dout)
     if not cache.batch_stats:
         return dout * _rows(cache.gamma * cache.inv_std), dgamma, dbeta
     m = dout.shape[-2]
@@ -125,6 +131,88 @@ def batchnorm_backward(dout, cache):
     dx -= _rows(dbeta / m)
     dx *= _rows(cache.gamma * cache.inv_std)
     return dx, dgamma, dbeta
+
+
+@dataclass
+class LinearBNCache:
+    """What :func:`linear_batchnorm_backward` needs: the centred input with a
+    column of ones, ``C @ W`` (``C`` the input's biased covariance), the
+    weights, ``1 / std`` and ``gamma / std``."""
+
+    centred: np.ndarray
+    cov_coef: np.ndarray
+    coef: np.ndarray
+    inv_std: np.ndarray
+    scale: np.ndarray
+
+
+def folds_linear_batchnorm(x, coef):
+    """Whether :func:`linear_batchnorm_train` is the cheaper way through the
+    layer: its extra products (the input's covariance and ``C @ W``) cost no
+    more than the layer's own when the input is no wider than the batch and
+    than the layer. A one-row batch has no batch statistics."""
+    m, fan_in = x.shape[-2:]
+    return 1 < m and fan_in <= min(m, coef.shape[-1])
+
+
+def linear_batchnorm_train(x, coef, gamma, beta, eps):
+    """Training-mode BN of ``z = x @ coef``, computed without passes over ``z``.
+
+    BN of a linear layer is linear in the centred input: with
+    ``xc = x - mean(x)``, ``z - mean(z) = xc @ coef`` and the biased variance
+    of ``z`` is ``diag(coef.T @ C @ coef)``, ``C = xc.T @ xc / m``. So the
+    output ``gamma * (z - mean(z)) / std + beta`` is one product of ``xc``
+    (with a column of ones, for ``beta``) and ``coef`` scaled per unit. For a
+    first layer narrower than the batch, the covariance is cheaper than the
+    half-dozen elementwise passes over ``(m, units)`` it replaces, and the
+    backward pass (:func:`linear_batchnorm_backward`) needs none either. The
+    numbers equal ``batchnorm_train(x @ coef, ...)``'s up to rounding.
+
+    ``x`` is ``(m, fan_in)``, or ``(k, m, fan_in)`` with ``coef`` of shape
+    ``(k, fan_in, units)`` (members with their own rows or sharing ``x``).
+
+    Returns
+    -------
+    out, batch_mean, batch_var, cache
+        As :func:`batchnorm_train`'s, ``cache`` for the backward pass.
+    """
+    m, fan_in = x.shape[-2:]
+    x_mean = sum_rows(x)[..., None, :] / m
+    centred = np.empty((*x.shape[:-1], fan_in + 1), dtype=x.dtype)
+    np.subtract(x, x_mean, out=centred[..., :fan_in])
+    centred[..., fan_in] = 1.0
+    xc = centred[..., :fan_in]
+    cov_coef = (np.swapaxes(xc, -1, -2) @ xc) @ coef
+    cov_coef /= m
+    # Rounding may leave a unit's variance a hair below zero when it is ~0.
+    var = np.maximum(np.einsum("...fj,...fj->...j", coef, cov_coef), 0.0)
+    mean = (x_mean @ coef)[..., 0, :]
+    inv_std = 1.0 / np.sqrt(var + eps)
+    scale = gamma * inv_std
+    scaled = np.empty((*coef.shape[:-2], fan_in + 1, coef.shape[-1]), dtype=coef.dtype)
+    np.multiply(coef, scale[..., None, :], out=scaled[..., :fan_in, :])
+    scaled[..., fan_in, :] = beta
+    out = centred @ scaled
+    return out, mean, var, LinearBNCache(centred, cov_coef, coef, inv_std, scale)
+
+
+def linear_batchnorm_backward(dout, cache):
+    """Backward pass of :func:`linear_batchnorm_train`: ``(dcoef, dgamma,
+    dbeta)``, without the input's gradient (a first layer needs none).
+
+    With ``G = xc.T @ dout`` (its last row, that of the ones, is ``dbeta``),
+    ``dgamma = sum_f(coef * G) / std``, and since BN's input gradient ``dz``
+    sums to zero over the rows, ``x.T @ dz = xc.T @ dz
+    = scale * G - C @ coef * scale * dgamma / std``.
+    """
+    fan_in = cache.coef.shape[-2]
+    both = np.swapaxes(cache.centred, -1, -2) @ dout
+    grad, dbeta = both[..., :fan_in, :], both[..., fan_in, :]
+    dgamma = np.einsum("...fj,...fj->...j", cache.coef, grad)
+    dgamma *= cache.inv_std
+    dcoef = grad * cache.scale[..., None, :]
+    dcoef -= cache.cov_coef * (cache.scale * cache.inv_std * dgamma)[..., None, :]
+    return dcoef, dgamma, dbeta
 
 
 def fold_batchnorm(coef, intercept, gamma, beta, running_mean, running_var, eps):

@@ -9,6 +9,7 @@ import numpy as np
 from scipy.special import expit
 
 from ._batchnorm import fold_batchnorm
+from ._reductions import max_last, sum_last
 from ._sparse import input_product
 
 __all__ = [
@@ -54,7 +55,8 @@ ACTIVATIONS = {
         label="sigmoid",
     ),
     "relu": Activation(
-        lambda z: np.maximum(z, 0, out=z),
+        # A product with the mask: np.maximum takes 1.5x as long (NumPy 2.4).
+        lambda z: np.multiply(z, z > 0, out=z),
         lambda h: h > 0,
         "relu_",
         ("threshold_backward", 0),
@@ -215,8 +217,8 @@ def predict_logits(net, X, activation, eps):
 
 def log_softmax_(z):
     """Row-wise log-softmax of ``z`` (over the last axis), in place."""
-    z -= z.max(axis=-1, keepdims=True)
-    z -= np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    z -= max_last(z)[..., None]
+    z -= np.log(sum_last(np.exp(z)))[..., None]
     return z
 
 
@@ -232,7 +234,7 @@ def softmax_(z):
         np.negative(d, out=d)
         expit(d, out=z[..., 0])  # not 1 - p: tiny probabilities keep their precision
         return z
-    z -= z.max(axis=-1, keepdims=True)
+    z -= max_last(z)[..., None]
     np.exp(z, out=z)
-    z /= z.sum(axis=-1, keepdims=True)
+    z /= sum_last(z)[..., None]
     return z

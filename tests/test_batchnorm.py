@@ -14,6 +14,8 @@ from skbn._batchnorm import (
     batchnorm_eval,
     batchnorm_train,
     fold_batchnorm,
+    linear_batchnorm_backward,
+    linear_batchnorm_train,
     update_running_stats,
 )
 
@@ -180,6 +182,41 @@ def test_backward_matches_finite_differences(data):
             minus[arg][idx] -= h
             numeric[idx] = (loss(*plus) - loss(*minus)) / (2 * h)
         assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-5)
+
+
+@given(st.data())
+def test_linear_form_equals_the_product_then_bn(data):
+    """BN of ``x @ coef`` through the input's covariance gives what the
+    product followed by batchnorm_train gives: output, statistics and, with
+    ``x.T @ dz`` for the weights, the gradients -- single network, members
+    with their own rows, and members sharing them."""
+    x = data.draw(batches(max_rows=12))
+    layout = data.draw(st.sampled_from(["single", "own rows", "shared rows"]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**16)))
+    m, fan_in = x.shape
+    units = data.draw(st.integers(1, 5))
+    lead = () if layout == "single" else (3,)
+    if layout == "own rows":
+        x = np.stack([x, x[::-1] * 2.0 + 1.0, rng.permutation(x)])
+    coef = rng.normal(size=(*lead, fan_in, units))
+    gamma, beta = rng.normal(size=(2, *lead, units))
+    dout = rng.normal(size=(*lead, m, units))
+
+    out, mean, var, cache = linear_batchnorm_train(x, coef, gamma, beta, EPS)
+    z = x @ coef
+    running = np.zeros((*lead, units)), np.ones((*lead, units))
+    expected, expected_mean, expected_var, bn_cache = batchnorm_train(
+        z, gamma, beta, *running, EPS
+    )
+    assert_allclose(out, expected, rtol=1e-9, atol=1e-9)
+    assert_allclose(mean, expected_mean, rtol=1e-9, atol=1e-9)
+    assert_allclose(var, expected_var, rtol=1e-9, atol=1e-9)
+
+    dcoef, dgamma, dbeta = linear_batchnorm_backward(dout, cache)
+    dz, expected_dgamma, expected_dbeta = batchnorm_backward(dout, bn_cache)
+    assert_allclose(dgamma, expected_dgamma, rtol=1e-9, atol=1e-9)
+    assert_allclose(dbeta, expected_dbeta, rtol=1e-9, atol=1e-9)
+    assert_allclose(dcoef, np.swapaxes(x, -1, -2) @ dz, rtol=1e-9, atol=1e-8)
 
 
 @pytest.mark.parametrize("momentum", [0.0, 0.1, 0.5, 1.0])

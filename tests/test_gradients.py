@@ -46,11 +46,13 @@ def _numeric_gradients(net, config, X, y, sw, masks, h=1e-6):
 @pytest.mark.parametrize("dropout", [0.0, 0.3])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.3])
+# A first layer narrower than the batch and its width goes through BN's
+# linear form (linear_batchnorm_train); a wider one through the usual passes.
+@pytest.mark.parametrize("sizes", [[5, 4, 3, 3], [3, 6, 4, 3]])
 def test_network_gradients_match_finite_differences(
-    activation, batch_norm, rows, dropout, weighted, label_smoothing
+    activation, batch_norm, rows, dropout, weighted, label_smoothing, sizes
 ):
     rng = np.random.default_rng(42)
-    sizes = [5, 4, 3, 3]
     net = init_network(0, sizes, activation, batch_norm, np.float64)
     # Non-zero intercepts: a row whose units all drop out would otherwise sit
     # exactly on ReLU's kink, where finite differences are meaningless.

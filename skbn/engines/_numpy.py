@@ -4,8 +4,16 @@ import math
 
 import numpy as np
 
-from .._batchnorm import batchnorm_backward, batchnorm_train, update_running_stats
+from .._batchnorm import (
+    batchnorm_backward,
+    batchnorm_train,
+    folds_linear_batchnorm,
+    linear_batchnorm_backward,
+    linear_batchnorm_train,
+    update_running_stats,
+)
 from .._network import ACTIVATIONS, log_softmax_
+from .._reductions import sum_last, sum_rows
 from .._sparse import input_gradient, input_product, take_rows
 from ._base import Engine
 
@@ -68,10 +76,19 @@ def member_losses_and_gradients(net, config, X, y, sample_weight, masks):
     bn = net.batch_norm
     inputs, outputs, caches, bn_stats = [], [], [], []
     a = X  # may be sparse: only the first product sees it
+    # BN of the first layer through its input's covariance (see
+    # linear_batchnorm_train): no passes over the layer's output but one.
+    linear_bn = bn and n_hidden and isinstance(X, np.ndarray)
+    linear_bn = linear_bn and folds_linear_batchnorm(X, net.coefs[0])
     for i in range(n_hidden):
         inputs.append(a)
-        z = input_product(a, net.coefs[i]) if i == 0 else a @ net.coefs[i]
-        if bn:
+        if i == 0 and linear_bn:
+            z, mean, var, cache = linear_batchnorm_train(
+                a, net.coefs[0], net.bn_scales[0], net.bn_shifts[0], config.bn_eps
+            )
+        else:
+            z = input_product(a, net.coefs[i]) if i == 0 else a @ net.coefs[i]
+        if bn and not (i == 0 and linear_bn):
             z, mean, var, cache = batchnorm_train(
                 z,
                 net.bn_scales[i],
@@ -80,10 +97,11 @@ def member_losses_and_gradients(net, config, X, y, sample_weight, masks):
                 net.bn_running_vars[i],
                 config.bn_eps,
             )
+        elif not bn:
+            z += net.intercepts[i][..., None, :]
+        if bn:
             caches.append(cache)
             bn_stats.append((mean, var))
-        else:
-            z += net.intercepts[i][..., None, :]
         h = act(z)
         outputs.append(h)
         a = h * masks[i] if masks is not None else h
@@ -93,21 +111,21 @@ def member_losses_and_gradients(net, config, X, y, sample_weight, masks):
         logits += np.asarray(config.logit_offset, dtype=logits.dtype)
 
     logp = log_softmax_(logits)
-    # Label positions, broadcast over the members when they share the batch.
-    labels = np.broadcast_to(y, logp.shape[:-1])[..., None]
-    ce = -np.take_along_axis(logp, labels, axis=-1)[..., 0]
+    # The target distribution: (1 - eps) * one-hot + eps / n_classes, the
+    # members' shared labels broadcast when they share the batch.
+    n_classes = logp.shape[-1]
     eps = config.label_smoothing
-    if eps:  # the target is (1 - eps) * one-hot + eps / n_classes
-        ce = (1 - eps) * ce - (eps / logp.shape[-1]) * logp.sum(axis=-1)
+    target = (y[..., None] == np.arange(n_classes)).astype(logp.dtype)
+    if eps:
+        target *= 1 - eps
+        target += eps / n_classes
+    ce = -sum_last(logp * target)
+    weighted = sum_last(ce) if sample_weight is None else sum_last(ce * sample_weight)
     penalty = sum(np.einsum("...ij,...ij->...", c, c) for c in net.coefs)
-    weighted = ce.sum(axis=-1) if sample_weight is None else (ce * sample_weight).sum(axis=-1)
     losses = np.atleast_1d((weighted + 0.5 * config.alpha * penalty) / m).astype(np.float64)
 
     delta = np.exp(logp)  # softmax minus the target
-    hit = np.take_along_axis(delta, labels, axis=-1) - (1 - eps)
-    np.put_along_axis(delta, labels, hit, axis=-1)
-    if eps:
-        delta -= eps / logp.shape[-1]
+    delta -= target
     if sample_weight is None:
         delta *= 1.0 / m
     else:
@@ -117,17 +135,22 @@ def member_losses_and_gradients(net, config, X, y, sample_weight, masks):
     intercept_grads = [None] * len(net.coefs)
     scale_grads, shift_grads = [None] * len(caches), [None] * len(caches)
     for i in range(n_hidden, -1, -1):
-        coef_grads[i] = input_gradient(inputs[i], delta)
+        if i == 0 and linear_bn:
+            coef_grads[0], scale_grads[0], shift_grads[0] = linear_batchnorm_backward(
+                delta, caches[0]
+            )
+        else:
+            coef_grads[i] = input_gradient(inputs[i], delta)
         coef_grads[i] += (config.alpha / m) * net.coefs[i]  # in place: one temporary, not two
         if i == n_hidden or not bn:
-            intercept_grads[i] = delta.sum(axis=-2)
+            intercept_grads[i] = sum_rows(delta)
         if i == 0:
             break
         dh = delta @ np.swapaxes(net.coefs[i], -1, -2)
         if masks is not None:
             dh *= masks[i - 1]
         delta = _activation_grad(config.activation, outputs[i - 1], dh)
-        if bn:
+        if bn and not (i == 1 and linear_bn):
             delta, scale_grads[i - 1], shift_grads[i - 1] = batchnorm_backward(
                 delta, caches[i - 1]
             )
