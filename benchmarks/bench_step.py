@@ -26,6 +26,11 @@ benchmark times its fits); each time is the fastest of ``--rounds`` interleaved
 rounds.
 
     python benchmarks/bench_step.py [--sizes small medium] [--rounds 5] [--json out.json]
+    python benchmarks/bench_step.py --crossover [--json crossover.json]
+
+``--crossover`` times instead each engine at one and two threads on the
+balanced ensemble's step as the table widens (8 to 128 features): where
+``'auto'`` should take torch (``skbn.engines._select.TORCH_MIN_MACS``).
 """
 
 import argparse
@@ -227,6 +232,50 @@ def measure(engine, name, size, epochs, rounds):
     return result
 
 
+# The balanced ensemble's step (24 members x 64 rows, (100,)) as the table
+# widens: where 'auto' should hand the CPU over to torch (TORCH_MIN_MACS).
+CROSSOVER_FEATURES = (8, 16, 36, 48, 64, 128)
+
+
+def crossover(rounds, epochs=3):
+    """Each engine's step at one and two threads, interleaved, for the
+    balanced ensemble's step on tables of ``CROSSOVER_FEATURES`` features."""
+    import torch
+
+    rows, before = [], torch.get_num_threads()
+    try:
+        for features in CROSSOVER_FEATURES:
+            rows.append(_crossover_row(features, rounds, epochs))
+    finally:
+        torch.set_num_threads(before)
+    return rows
+
+
+def _crossover_row(features, rounds, epochs):
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    from skbn.engines._select import step_macs
+
+    size = dict(members=24, rows=64, features=features, hidden=(100,), shared=False)
+    setups = {e: Setup(e, size, epochs) for e in ("numpy", "torch")}
+    times = {}
+    for _ in range(rounds + 1):  # the first round warms
+        for engine, setup in setups.items():
+            for threads in (1, 2):
+                torch.set_num_threads(threads)
+                with threadpool_limits(limits=threads):
+                    start = time.perf_counter()
+                    setup.run()
+                seconds = (time.perf_counter() - start) / setup.steps
+                times.setdefault(f"{engine} {threads}", []).append(seconds)
+    best = {k: 1e3 * min(v[1:]) for k, v in times.items()}
+    macs = step_macs([features, 100, 2], 64, 24)
+    cells = "  ".join(f"{k} {v:.3f}" for k, v in best.items())
+    print(f"{features:4d} features, {macs / 1e6:5.1f} M multiply-adds: {cells}", flush=True)
+    return {"features": features, "macs": macs, "ms": best}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=list(SIZES))
@@ -235,7 +284,17 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", help="write every number to this file")
+    parser.add_argument(
+        "--crossover",
+        action="store_true",
+        help="instead: each engine at one and two threads as the table widens",
+    )
     args = parser.parse_args(argv)
+    if args.crossover:
+        rows = crossover(args.rounds)
+        if args.json:
+            write_json(args.json, {"crossover": rows})
+        return rows
     engines = [e for e in args.engines if e == "numpy" or HAS_TORCH]
     from threadpoolctl import threadpool_limits
 

@@ -105,9 +105,9 @@ n_iter_no_change : int >= 1 or np.inf, default=10
 backend : {'auto', 'numpy', 'torch'}, default='auto'
     The engine that does the arithmetic of training. ``'auto'`` picks,
     for each fit, the one that is faster for that work: torch on an
-    accelerator ``device``; on the CPU, NumPy for small steps (below four
-    million multiply-adds per batch, where both take about the same time
-    and NumPy saves importing torch) and torch, when installed, above. The
+    accelerator ``device``; on the CPU, NumPy for small steps (below six
+    million multiply-adds per batch, where its step is as fast or faster
+    and it saves importing torch) and torch, when installed, above. The
     engine used is ``backend_`` after fit, its CPU threads ``n_threads_``
     (see ``n_threads``; the rule and its measurements are on the engines
     page of the user guide).

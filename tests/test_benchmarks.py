@@ -586,3 +586,14 @@ def test_greedy_selection_keeps_the_kind_that_is_right_out_of_bag():
     unseen[[0, 2]] = wrong[[0, 2]]  # out of bag on two rows only: only those are scored
     assert explore.greedy_weights(y, [wrong, right]).tolist() == [0, 1]
     assert explore.oob_score(y, unseen) == 0.0
+
+
+def test_bench_step_crossover_times_both_engines_as_the_table_widens(tmp_path, capsys):
+    pytest.importorskip("torch")
+    bench = load("bench_step")
+    out = tmp_path / "crossover.json"
+    rows = bench.main(["--crossover", "--rounds", "1", "--json", str(out)])
+    assert [r["features"] for r in rows] == list(bench.CROSSOVER_FEATURES)
+    assert all(set(r["ms"]) == {"numpy 1", "numpy 2", "torch 1", "torch 2"} for r in rows)
+    assert [r["macs"] for r in rows] == sorted(r["macs"] for r in rows)
+    assert out.stat().st_size > 0 and "multiply-adds" in capsys.readouterr().out

@@ -3,12 +3,12 @@
 Measured on a 2-core machine (``benchmarks/bench_busy.py``; the rule and its
 numbers are in ``docs/user_guide/engines.md``):
 
-- Below a few million multiply-adds per training step, one thread of either
-  engine takes about the same time per step (the fixed cost of a step, Python
-  and kernel launches, dominates; the balanced ensembles of the real-data
-  panel, 24 members on batches of 64, are no faster on torch and slower under
-  load), so the NumPy engine wins by not importing torch (about 0.8 s, once
-  per process).
+- Below about six million multiply-adds per training step, one thread of the
+  NumPy engine is as fast as torch's or faster (the fixed cost of a step,
+  Python and kernel launches, weighs on torch's more; the balanced ensembles
+  of the real-data panel, 24 members on batches of 64, are faster on NumPy
+  and slower on torch under load), and it saves importing torch (about 0.8
+  s, once per process).
 - Above it, torch's kernels are as fast or faster, and a second thread helps
   (1.2-1.7x) -- but only on idle cores. When other processes keep the cores
   busy, every extra thread of either engine's thread pool waits at each
@@ -26,7 +26,10 @@ from functools import partial
 __all__ = ["EngineChoice", "select_engine", "step_macs"]
 
 # Multiply-adds per step from which the torch engine is used, and per extra thread.
-TORCH_MIN_MACS = 4_000_000
+# ``bench_step.py --crossover`` (results/step/crossover.json): on one thread
+# the NumPy engine's step is as fast as torch's or faster up to about 10 M;
+# with two idle threads torch's pulls ahead from about 6-8 M.
+TORCH_MIN_MACS = 6_000_000
 MACS_PER_THREAD = 1_000_000
 
 _INSTALL_HINT = (
