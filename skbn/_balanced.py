@@ -139,9 +139,10 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         bag of exactly one of them. They train in the balanced members'
         steps (a member whose subset is larger than a balanced member's walks
         through it over several epochs: the members share the batch
-        boundaries), then on alone, after the balanced members stopped, for
-        as long as their out-of-bag rows improve (``n_iter_fold_members_``).
-        0: the balanced members alone.
+        boundaries), then on alone, after the balanced members stopped, in
+        batches four times ``batch_size_``, for as long as their out-of-bag
+        rows improve (``n_iter_fold_members_``). 0: the balanced members
+        alone.
 
     member_weighting : {'oob', 'uniform'}, default='oob'
         How much each kind of member counts in :meth:`predict_proba`.
