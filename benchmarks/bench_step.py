@@ -27,25 +27,32 @@ rounds.
 
     python benchmarks/bench_step.py [--sizes small medium] [--rounds 5] [--json out.json]
     python benchmarks/bench_step.py --crossover [--json crossover.json]
+    python benchmarks/bench_step.py --against 88fff49 [--json against.json]
 
 ``--crossover`` times instead each engine at one and two threads on the
 balanced ensemble's step as the table widens (8 to 128 features): where
 ``'auto'`` should take torch (``skbn.engines._select.TORCH_MIN_MACS``).
+``--against REV`` times each step (and its fixed cost) of today's engines
+against those of the git revision ``REV``, interleaved in one process: the
+before and after of a change, free of the drift between separate runs.
 """
 
 import argparse
+import dataclasses
+import importlib
 import importlib.util
+import io
 import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import write_json  # noqa: E402
 
-from skbn._plan import TrainingPlan, init_network  # noqa: E402
-from skbn.engines import AdamState, TrainingConfig  # noqa: E402
+from skbn.engines import TrainingConfig  # noqa: E402
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 
@@ -59,20 +66,16 @@ CONFIG = TrainingConfig("relu", 0.1, 1e-5, 0.0, 1e-4, 0.03, 0.9, 0.999, 1e-8)
 BATCHES = 8  # batches an epoch
 
 
-def _engine_class(name):
+def _engine_class(name, package="skbn"):
     if name == "numpy":
-        from skbn.engines._numpy import NumpyEngine
-
-        return NumpyEngine
-    from skbn.engines._torch import TorchEngine
-
-    return TorchEngine
+        return importlib.import_module(f"{package}.engines._numpy").NumpyEngine
+    return importlib.import_module(f"{package}.engines._torch").TorchEngine
 
 
 class Setup:
     """An engine at one size, its planned epochs, and the products of its step."""
 
-    def __init__(self, engine, size, epochs, minimal=False, no_optimizer=False):
+    def __init__(self, engine, size, epochs, minimal=False, no_optimizer=False, package="skbn"):
         members, rows, features = size["members"], size["rows"], size["features"]
         hidden = size["hidden"]
         if minimal:  # the same members and layers, nothing to compute
@@ -82,12 +85,17 @@ class Setup:
         self.X = rng.normal(size=(n, features)).astype(np.float32)
         self.y = (rng.random(n) < 0.3).astype(np.int64)
         self.widths = [features, *hidden, 2]
-        net = init_network(0, self.widths, "relu", True, np.float32, n_members=members)
-        adam = AdamState.zeros_like(net.trainable())
-        self.engine = _engine_class(engine)(CONFIG, net, adam, self.X, self.y, None, 2)
+        planning = importlib.import_module(f"{package}._plan")
+        engines = importlib.import_module(f"{package}.engines")
+        net = planning.init_network(0, self.widths, "relu", True, np.float32, n_members=members)
+        adam = engines.AdamState.zeros_like(net.trainable())
+        config = engines.TrainingConfig(  # the package's own class
+            **{f.name: getattr(CONFIG, f.name) for f in dataclasses.fields(CONFIG)}
+        )
+        self.engine = _engine_class(engine, package)(config, net, adam, self.X, self.y, None, 2)
         if no_optimizer:
             self._skip_optimizer(engine)
-        plan = TrainingPlan(
+        plan = planning.TrainingPlan(
             seed=0,
             batch_size=rows,
             shuffle=True,
@@ -232,6 +240,54 @@ def measure(engine, name, size, epochs, rounds):
     return result
 
 
+def load_revision(revision):
+    """skbn as it was at the git ``revision``, importable as ``skbn_at_rev``
+    (its imports are relative), to time beside today's in one process."""
+    import subprocess
+    import tarfile
+    import tempfile
+
+    root = Path(__file__).resolve().parent.parent
+    where = Path(tempfile.mkdtemp(prefix="skbn_at_rev_"))
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", revision, "skbn"], capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(where, filter="data")
+    (where / "skbn").rename(where / "skbn_at_rev")
+    sys.path.insert(0, str(where))
+    return "skbn_at_rev"
+
+
+def against(revision, engines, sizes, epochs, rounds):
+    """Each engine's full and fixed-cost step, today's against ``revision``'s,
+    interleaved in one process (the fastest of ``rounds``): ms a step."""
+    package = load_revision(revision)
+    rows = []
+    for name in sizes:
+        for engine in engines:
+            setups = {
+                (who, kind): Setup(engine, SIZES[name], epochs, kind == "fixed", package=pkg)
+                for who, pkg in (("then", package), ("now", "skbn"))
+                for kind in ("step", "fixed")
+            }
+            times = {key: [] for key in setups}
+            for _ in range(rounds + 1):  # the first round warms
+                for key, setup in setups.items():
+                    start = time.perf_counter()
+                    setup.run()
+                    times[key].append((time.perf_counter() - start) / setup.steps)
+            ms = {f"{who} {kind}": 1e3 * min(v[1:]) for (who, kind), v in times.items()}
+            rows.append({"size": name, "engine": engine, "revision": revision, "ms": ms})
+            print(
+                f"{name:10s} {engine:6s} step {ms['then step']:.3f} -> {ms['now step']:.3f} ms "
+                f"({ms['now step'] / ms['then step']:.2f}x), fixed {ms['then fixed']:.3f} -> "
+                f"{ms['now fixed']:.3f} ms ({ms['now fixed'] / ms['then fixed']:.2f}x)",
+                flush=True,
+            )
+    return rows
+
+
 # The balanced ensemble's step (24 members x 64 rows, (100,)) as the table
 # widens: where 'auto' should hand the CPU over to torch (TORCH_MIN_MACS).
 CROSSOVER_FEATURES = (8, 16, 36, 48, 64, 128)
@@ -289,7 +345,25 @@ def main(argv=None):
         action="store_true",
         help="instead: each engine at one and two threads as the table widens",
     )
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="instead: each step today against the engines at git revision REV",
+    )
     args = parser.parse_args(argv)
+    if args.against:
+        from threadpoolctl import threadpool_limits
+
+        engines = [e for e in args.engines if e == "numpy" or HAS_TORCH]
+        with threadpool_limits(limits=args.threads):
+            if HAS_TORCH:
+                import torch
+
+                torch.set_num_threads(args.threads)
+            rows = against(args.against, engines, args.sizes, args.epochs, args.rounds)
+        if args.json:
+            write_json(args.json, {"threads": args.threads, "against": rows})
+        return rows
     if args.crossover:
         rows = crossover(args.rounds)
         if args.json:

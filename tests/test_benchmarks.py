@@ -597,3 +597,16 @@ def test_bench_step_crossover_times_both_engines_as_the_table_widens(tmp_path, c
     assert all(set(r["ms"]) == {"numpy 1", "numpy 2", "torch 1", "torch 2"} for r in rows)
     assert [r["macs"] for r in rows] == sorted(r["macs"] for r in rows)
     assert out.stat().st_size > 0 and "multiply-adds" in capsys.readouterr().out
+
+
+def test_bench_step_times_today_against_a_revision(tmp_path):
+    if not (BENCH.parent / ".git").exists():
+        pytest.skip("needs the git checkout")
+    bench = load("bench_step")
+    out = tmp_path / "against.json"
+    args = ["--against", "HEAD", "--sizes", "small", "--engines", "numpy"]
+    rows = bench.main([*args, "--rounds", "1", "--epochs", "1", "--json", str(out)])
+    (row,) = rows
+    assert set(row["ms"]) == {"then step", "then fixed", "now step", "now fixed"}
+    assert all(v > 0 for v in row["ms"].values()) and out.stat().st_size > 0
+    assert "skbn_at_rev" in sys.modules  # HEAD's package, not today's
