@@ -203,6 +203,9 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             # Sparse input stays sparse: every format becomes CSR, once.
             accept_sparse="csr",
             dtype=(np.float64, np.float32) if first_call else self.coefs_[0].dtype,
+            # Every batch gathers rows: from a column-major X (what a
+            # ColumnTransformer returns) that took a third of a NumPy step.
+            order="C",
         )
         if sparse.issparse(X):
             X = sorted_csr(X)

@@ -8,6 +8,7 @@ from .._batchnorm import (
     batchnorm_backward,
     batchnorm_train,
     folds_linear_batchnorm,
+    fresh,
     linear_batchnorm_backward,
     linear_batchnorm_train,
     update_running_stats,
@@ -46,7 +47,7 @@ def loss_and_gradients(net, config, X, y, sample_weight, masks):
     return float(np.mean(losses)), grads, bn_stats
 
 
-def member_losses_and_gradients(net, config, X, y, sample_weight, masks):
+def member_losses_and_gradients(net, config, X, y, sample_weight, masks, empty=fresh):
     """Training-mode loss of one batch and its gradients.
 
     The loss is ``(sum_i w_i * CE_i + alpha / 2 * sum ||W||^2) / m`` for a batch
@@ -69,6 +70,10 @@ def member_losses_and_gradients(net, config, X, y, sample_weight, masks):
         In the order of ``net.trainable()``.
     bn_stats : list of (mean, biased var) per BN layer, ``(None, None)`` for a
         one-row batch. Nothing in ``net`` is modified.
+
+    The largest arrays come from ``empty`` (see :func:`skbn._batchnorm.fresh`):
+    an engine's are the same at every step, so the gradients are valid until
+    its next step.
     """
     act = ACTIVATIONS[config.activation].forward
     m = y.shape[-1]  # X may be one sparse batch per member (a list)
@@ -84,7 +89,7 @@ def member_losses_and_gradients(net, config, X, y, sample_weight, masks):
         inputs.append(a)
         if i == 0 and linear_bn:
             z, mean, var, cache = linear_batchnorm_train(
-                a, net.coefs[0], net.bn_scales[0], net.bn_shifts[0], config.bn_eps
+                a, net.coefs[0], net.bn_scales[0], net.bn_shifts[0], config.bn_eps, empty
             )
         else:
             z = input_product(a, net.coefs[i]) if i == 0 else a @ net.coefs[i]
@@ -137,16 +142,21 @@ def member_losses_and_gradients(net, config, X, y, sample_weight, masks):
     for i in range(n_hidden, -1, -1):
         if i == 0 and linear_bn:
             coef_grads[0], scale_grads[0], shift_grads[0] = linear_batchnorm_backward(
-                delta, caches[0]
+                delta, caches[0], empty
             )
         else:
             coef_grads[i] = input_gradient(inputs[i], delta)
-        coef_grads[i] += (config.alpha / m) * net.coefs[i]  # in place: one temporary, not two
+        coef = net.coefs[i]
+        penalty_grad = empty(f"penalty {i}", coef.shape, coef.dtype)
+        coef_grads[i] += np.multiply(coef, config.alpha / m, out=penalty_grad)
         if i == n_hidden or not bn:
             intercept_grads[i] = sum_rows(delta)
         if i == 0:
             break
-        dh = delta @ np.swapaxes(net.coefs[i], -1, -2)
+        coef = np.swapaxes(net.coefs[i], -1, -2)
+        dh = np.matmul(
+            delta, coef, out=empty(f"dh {i}", (*delta.shape[:-1], coef.shape[-1]), delta.dtype)
+        )
         if masks is not None:
             dh *= masks[i - 1]
         delta = _activation_grad(config.activation, outputs[i - 1], dh)
@@ -208,6 +218,8 @@ class NumpyEngine(Engine):
         self._flat_avg_sq, adam.exp_avg_sq = _flat(adam.exp_avg_sq)
         self._flat_grad, self._grads = _flat(params)
         self._dropout_widths = [c.shape[-1] for c in network.coefs[:-1]]
+        self._buffers = {}
+        self._flat_scratch = np.empty_like(self._flat_grad)
 
     def run_epoch(self, epoch_plan):
         # A diverging fit overflows here first; the epoch loop stops it with a
@@ -226,7 +238,7 @@ class NumpyEngine(Engine):
                 m, self._dropout_widths, 1.0 - cfg.dropout, self.X.dtype
             )
             losses, grads, bn_stats = member_losses_and_gradients(
-                net, cfg, take_rows(self.X, idx), self.y[idx], sw, masks
+                net, cfg, self._rows(idx), self.y[idx], sw, masks, self._empty
             )
             for i, (mean, var) in enumerate(bn_stats):
                 update_running_stats(
@@ -241,6 +253,20 @@ class NumpyEngine(Engine):
             del grads  # before the next batch's gradients are made
             total += losses * m
         return total / epoch_plan.order.shape[-1]
+
+    def _empty(self, name, shape, dtype):
+        """The step's array ``name``, the same from one step to the next
+        (see :func:`skbn._batchnorm.fresh`)."""
+        a = self._buffers.get(name)
+        if a is None or a.shape != shape or a.dtype != dtype:
+            a = self._buffers[name] = np.empty(shape, dtype)
+        return a
+
+    def _rows(self, idx):
+        if not isinstance(self.X, np.ndarray):
+            return take_rows(self.X, idx)
+        out = self._empty("rows", (*idx.shape, self.X.shape[1]), self.X.dtype)
+        return np.take(self.X, idx, axis=0, out=out, mode="clip")  # the plan's rows are valid
 
     def _adam_step(self, grads, lr):
         cfg, state = self.config, self.adam
@@ -257,7 +283,7 @@ class NumpyEngine(Engine):
         # In place, with the gradient as scratch once it is used: no temporaries
         # the size of the weights (the same operations, in the same order).
         m *= b1
-        m += (1 - b1) * g
+        m += np.multiply(g, 1 - b1, out=self._flat_scratch)
         v *= b2
         np.multiply(g, g, out=g)
         g *= 1 - b2
