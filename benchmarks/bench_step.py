@@ -75,19 +75,28 @@ def _engine_class(name, package="skbn"):
 class Setup:
     """An engine at one size, its planned epochs, and the products of its step."""
 
-    def __init__(self, engine, size, epochs, minimal=False, no_optimizer=False, package="skbn"):
+    def __init__(
+        self,
+        engine,
+        size,
+        epochs,
+        minimal=False,
+        no_optimizer=False,
+        package="skbn",
+        dtype="float32",
+    ):
         members, rows, features = size["members"], size["rows"], size["features"]
         hidden = size["hidden"]
         if minimal:  # the same members and layers, nothing to compute
             rows, features, hidden = 2, 1, (1,) * len(hidden)
         rng = np.random.default_rng(0)
         n = rows * BATCHES
-        self.X = rng.normal(size=(n, features)).astype(np.float32)
+        self.X = rng.normal(size=(n, features)).astype(dtype)
         self.y = (rng.random(n) < 0.3).astype(np.int64)
         self.widths = [features, *hidden, 2]
         planning = importlib.import_module(f"{package}._plan")
         engines = importlib.import_module(f"{package}.engines")
-        net = planning.init_network(0, self.widths, "relu", True, np.float32, n_members=members)
+        net = planning.init_network(0, self.widths, "relu", True, self.X.dtype, n_members=members)
         adam = engines.AdamState.zeros_like(net.trainable())
         config = engines.TrainingConfig(  # the package's own class
             **{f.name: getattr(CONFIG, f.name) for f in dataclasses.fields(CONFIG)}
@@ -122,7 +131,7 @@ class Setup:
             self.engine.run_epoch(plan)
 
 
-def floor(engine, size, steps):
+def floor(engine, size, steps, dtype="float32"):
     """The matrix products of ``steps`` training steps of ``size``, alone, in
     the engine's library, into buffers made once."""
     k, m = size["members"], size["rows"]
@@ -132,7 +141,7 @@ def floor(engine, size, steps):
         rng = np.random.default_rng(0)
 
         def array(*shape):
-            return rng.normal(size=shape).astype(np.float32)
+            return rng.normal(size=shape).astype(dtype)
 
         matmul = np.matmul
         transpose = np.swapaxes
@@ -142,7 +151,7 @@ def floor(engine, size, steps):
         g = torch.Generator().manual_seed(0)
 
         def array(*shape):
-            return torch.randn(*shape, generator=g)
+            return torch.randn(*shape, generator=g, dtype=getattr(torch, dtype))
 
         def matmul(a, b, out):
             return torch.matmul(a, b, out=out)
@@ -197,11 +206,11 @@ def profile_torch(setup):
     return {k: v / setup.steps for k, v in groups.items()}, wall / setup.steps
 
 
-def measure(engine, name, size, epochs, rounds):
-    full = Setup(engine, size, epochs)
-    bare = Setup(engine, size, epochs, no_optimizer=True)
-    minimal = Setup(engine, size, epochs, minimal=True)
-    products = floor(engine, size, full.steps)
+def measure(engine, name, size, epochs, rounds, dtype="float32"):
+    full = Setup(engine, size, epochs, dtype=dtype)
+    bare = Setup(engine, size, epochs, no_optimizer=True, dtype=dtype)
+    minimal = Setup(engine, size, epochs, minimal=True, dtype=dtype)
+    products = floor(engine, size, full.steps, dtype)
     contenders = {"step": full.run, "no optimizer": bare.run, "fixed": minimal.run}
     contenders["products"] = products
     for fn in contenders.values():  # warm: first-call costs, allocator
@@ -234,7 +243,7 @@ def measure(engine, name, size, epochs, rounds):
         "fixed_ms": 1e3 * per_step["fixed"],
     }
     if engine == "torch":
-        groups, wall = profile_torch(Setup(engine, size, epochs))
+        groups, wall = profile_torch(Setup(engine, size, epochs, dtype=dtype))
         result["profile_ms"] = {k: 1e3 * v for k, v in groups.items()}
         result["profile_wall_ms"] = 1e3 * wall
     return result
@@ -259,7 +268,7 @@ def load_revision(revision):
     return "skbn_at_rev"
 
 
-def against(revision, engines, sizes, epochs, rounds):
+def against(revision, engines, sizes, epochs, rounds, dtype="float32"):
     """Each engine's full and fixed-cost step, today's against ``revision``'s,
     interleaved in one process (the fastest of ``rounds``): ms a step."""
     package = load_revision(revision)
@@ -267,7 +276,9 @@ def against(revision, engines, sizes, epochs, rounds):
     for name in sizes:
         for engine in engines:
             setups = {
-                (who, kind): Setup(engine, SIZES[name], epochs, kind == "fixed", package=pkg)
+                (who, kind): Setup(
+                    engine, SIZES[name], epochs, kind == "fixed", package=pkg, dtype=dtype
+                )
                 for who, pkg in (("then", package), ("now", "skbn"))
                 for kind in ("step", "fixed")
             }
@@ -339,6 +350,12 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=5, help="epochs of 8 steps a round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--dtype",
+        choices=["float32", "float64"],
+        default="float32",
+        help="float64 is what a fit on a pandas or scikit-learn float64 table trains in",
+    )
     parser.add_argument("--json", help="write every number to this file")
     parser.add_argument(
         "--crossover",
@@ -360,9 +377,9 @@ def main(argv=None):
                 import torch
 
                 torch.set_num_threads(args.threads)
-            rows = against(args.against, engines, args.sizes, args.epochs, args.rounds)
+            rows = against(args.against, engines, args.sizes, args.epochs, args.rounds, args.dtype)
         if args.json:
-            write_json(args.json, {"threads": args.threads, "against": rows})
+            write_json(args.json, {"threads": args.threads, "dtype": args.dtype, "against": rows})
         return rows
     if args.crossover:
         rows = crossover(args.rounds)
@@ -380,7 +397,9 @@ def main(argv=None):
             torch.set_num_threads(args.threads)
         for name in args.sizes:
             for engine in engines:
-                results.append(measure(engine, name, SIZES[name], args.epochs, args.rounds))
+                results.append(
+                    measure(engine, name, SIZES[name], args.epochs, args.rounds, args.dtype)
+                )
     header = (
         f"{'size':10s} {'engine':6s} {'step ms':>8s} {'floor ms':>9s} {'x floor':>8s} "
         f"{'products':>9s} {'elementw':>9s} {'optimizer':>9s} {'fixed':>7s}"
@@ -400,7 +419,7 @@ def main(argv=None):
             groups = ", ".join(f"{k} {v:.3f}" for k, v in r["profile_ms"].items())
             print(f"{r['size']:10s} {groups} (wall {r['profile_wall_ms']:.3f})")
     if args.json:
-        write_json(args.json, {"threads": args.threads, "results": results})
+        write_json(args.json, {"threads": args.threads, "dtype": args.dtype, "results": results})
     return results
 
 
