@@ -391,11 +391,12 @@ def fit(X, y, codes, sample_weight, spec, state):
 
 
 # The members that train on alone see most rows each: in the balanced
-# members' batches an epoch is hundreds of fixed-cost steps. Four times the
-# batch (explore_kinds.py, 5-fold x 1, against 1x): medium panel median fit
-# 2.73x the forest's against 3.41x, BA / AP 0.906 / 0.678 against 0.905 /
-# 0.672; KEEL 0.882 / 0.727 against 0.881 / 0.728; long tails 0.901 / 0.944
-# against 0.900 / 0.943.
+# members' batches an epoch is hundreds of small steps. Four times the batch
+# (explore_kinds.py, 5-fold x 1, runs at 461537c and 1888310): BA / AP
+# medium 0.906 / 0.678 against 0.905 / 0.672, long tails 0.901 / 0.944
+# against 0.900 / 0.943, KEEL 0.882 / 0.727 against 0.881 / 0.728; the fit
+# times moved within the runs' noise (medium 2.91x the forest's against
+# 3.41x, long tails 2.03x against 1.73x).
 ALONE_BATCH_FACTOR = 4
 
 
