@@ -93,17 +93,17 @@ def member_losses_and_gradients(net, config, X, y, sample_weight, masks, empty=f
             )
         else:
             z = input_product(a, net.coefs[i]) if i == 0 else a @ net.coefs[i]
-        if bn and not (i == 0 and linear_bn):
-            z, mean, var, cache = batchnorm_train(
-                z,
-                net.bn_scales[i],
-                net.bn_shifts[i],
-                net.bn_running_means[i],
-                net.bn_running_vars[i],
-                config.bn_eps,
-            )
-        elif not bn:
-            z += net.intercepts[i][..., None, :]
+            if bn:
+                z, mean, var, cache = batchnorm_train(
+                    z,
+                    net.bn_scales[i],
+                    net.bn_shifts[i],
+                    net.bn_running_means[i],
+                    net.bn_running_vars[i],
+                    config.bn_eps,
+                )
+            else:
+                z += net.intercepts[i][..., None, :]
         if bn:
             caches.append(cache)
             bn_stats.append((mean, var))
@@ -219,7 +219,6 @@ class NumpyEngine(Engine):
         self._flat_grad, self._grads = _flat(params)
         self._dropout_widths = [c.shape[-1] for c in network.coefs[:-1]]
         self._buffers = {}
-        self._flat_scratch = np.empty_like(self._flat_grad)
 
     def run_epoch(self, epoch_plan):
         # A diverging fit overflows here first; the epoch loop stops it with a
@@ -283,7 +282,7 @@ class NumpyEngine(Engine):
         # In place, with the gradient as scratch once it is used: no temporaries
         # the size of the weights (the same operations, in the same order).
         m *= b1
-        m += np.multiply(g, 1 - b1, out=self._flat_scratch)
+        m += np.multiply(g, 1 - b1, out=self._empty("adam", g.shape, g.dtype))
         v *= b2
         np.multiply(g, g, out=g)
         g *= 1 - b2
