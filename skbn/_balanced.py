@@ -242,6 +242,16 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
 
     %(adam_and_engine)s
 
+    dtype : {'float32', 'float64'} or None, default='float32'
+        The floating-point type the members train in and the fitted arrays
+        keep; later calls of ``partial_fit``, ``predict`` and friends convert
+        their input to it. float32 trains in about half the time of float64
+        (half the memory traffic and faster matrix products), and the
+        members' rounding in it is far below their disagreement, which the
+        ensemble averages. ``None`` follows ``X`` as scikit-learn's MLPs do
+        (float32 data in float32, anything else in float64), which is
+        :class:`BNMLPClassifier`'s default.
+
     Attributes
     ----------
     %(input_attributes)s
@@ -404,6 +414,7 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         backend="auto",
         n_threads=None,
         device="cpu",
+        dtype="float32",
     ):
         _store_parameters(self, locals())
 

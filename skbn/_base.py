@@ -87,7 +87,12 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         "backend": [StrOptions({"auto", "numpy", "torch"})],
         "device": "no_validation",  # a str or a torch.device, checked by the engine
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "dtype": [StrOptions({"float32", "float64"}), None],
     }
+
+    def _training_dtype(self):
+        # None: scikit-learn's MLPs' policy (float32 stays, anything else is float64).
+        return (np.float64, np.float32) if self.dtype is None else self.dtype
 
     def _remedies(self):
         """The remedies for class imbalance the parameters ask for
@@ -202,7 +207,7 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
             reset=first_call,
             # Sparse input stays sparse: every format becomes CSR, once.
             accept_sparse="csr",
-            dtype=(np.float64, np.float32) if first_call else self.coefs_[0].dtype,
+            dtype=self._training_dtype() if first_call else self.coefs_[0].dtype,
             # Every batch gathers rows: from a column-major X (what a
             # ColumnTransformer returns) that took a third of a NumPy step.
             order="C",

@@ -219,6 +219,14 @@ class BNMLPClassifier(_BNMLPBase):
             here with a ``FutureWarning`` and train ``ensemble_size`` members
             with batches of ``batch_size`` rows, as given.
 
+    dtype : {'float32', 'float64'} or None, default=None
+        The floating-point type the network trains in and its fitted arrays
+        keep. ``None`` follows ``X``, as scikit-learn's MLPs do: float32 data
+        trains in float32, anything else in float64. ``'float32'`` trains in
+        about half the time of float64 (half the memory traffic and faster
+        matrix products), to results that differ by rounding; it is
+        :class:`BalancedBNMLPClassifier`'s default.
+
     Attributes
     ----------
     %(input_attributes)s
@@ -300,10 +308,11 @@ class BNMLPClassifier(_BNMLPBase):
 
     Notes
     -----
-    **dtype policy.** Training runs in the dtype of ``X`` when it is float32
-    and in float64 otherwise; the fitted arrays keep that dtype and later
-    calls of ``partial_fit``, ``predict`` and friends convert their input to
-    it. Pass float32 data for the faster, lighter path.
+    **dtype policy.** Training runs in ``dtype`` (by default the dtype of
+    ``X`` when it is float32, float64 otherwise); the fitted arrays keep it
+    and later calls of ``partial_fit``, ``predict`` and friends convert their
+    input to it. ``dtype='float32'`` (or float32 data) is the faster,
+    lighter path.
 
     **Divergence.** If the training loss becomes NaN or infinite, ``fit``
     raises a ``ValueError`` and leaves the estimator as it was before the
@@ -378,6 +387,7 @@ class BNMLPClassifier(_BNMLPBase):
         device="cpu",
         ensemble_size=1,
         member_batches="shared",
+        dtype=None,
     ):
         _store_parameters(self, locals())
 

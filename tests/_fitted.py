@@ -47,6 +47,8 @@ def draw_estimator_params(draw, st, params):
             # Unequal class counts in a member, weighted back to balance.
             "sampling_strategy": draw(st.sampled_from([1.0, 1.0, 0.5])),
             "min_class_rows": draw(st.sampled_from([1, 1, 6])),
+            # X's dtype, as the single network: the checks' tolerances are float64's.
+            "dtype": None,
         }
     params = dict(params)
     if params.get("batch_sampler") == "balanced":

@@ -194,12 +194,18 @@ CASES = [
         r"overflow for 1 row\(s\) of X \(e.g. row 2\).*Scale or clip",
     ),
     (
-        "the same for the balanced ensemble's members",
+        "the same for the balanced ensemble's members, near float32's maximum (its dtype)",
         lambda: (
-            BalancedBNMLPClassifier(n_members=2, **KW).fit(X, y).predict(np.full_like(X, -1.7e308))
+            BalancedBNMLPClassifier(n_members=2, **KW).fit(X, y).predict(np.full_like(X, -3.3e38))
         ),
         ValueError,
         "overflow for 40 row",
+    ),
+    (
+        "float64 values beyond the range of the ensemble's float32",
+        lambda: BalancedBNMLPClassifier(n_members=2, **KW).fit(X, y).predict(X * 1e300),
+        ValueError,
+        "too large for dtype.'float32'",
     ),
 ]
 

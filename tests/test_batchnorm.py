@@ -282,7 +282,9 @@ def _eval_forward(model, X):
     [
         lambda: BNMLPClassifier((8, 5), activation="tanh", max_iter=3, random_state=0),
         lambda: BNMLPClassifier((6,), batch_norm=False, max_iter=3, random_state=0),
-        lambda: BalancedBNMLPClassifier((8, 4), n_members=3, max_iter=3, random_state=0),
+        lambda: BalancedBNMLPClassifier(
+            (8, 4), n_members=3, max_iter=3, random_state=0, dtype="float64"
+        ),
     ],
 )
 def test_predict_proba_is_the_eval_mode_forward_pass_with_bn_folded(make):

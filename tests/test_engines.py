@@ -83,6 +83,7 @@ def problems(draw, min_batch=2, activations=ACTIVATIONS):
 def check_parity(problem, dtype):
     X, y, sample_weight, params = problem
     X = X.astype(dtype)
+    params = {**params, "dtype": dtype.__name__}  # the balanced ensemble's default is float32
     fitted = {
         backend: estimator({**params, "backend": backend}).fit(X, y, sample_weight=sample_weight)
         for backend in ("numpy", "torch")
@@ -276,7 +277,7 @@ except ImportError as exc:
     )
     result = _run(code)
     assert result.returncode == 0, result.stderr
-    assert 'pip install -e \".[torch]\"' in result.stdout
+    assert 'pip install -e ".[torch]"' in result.stdout
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -290,12 +291,15 @@ def test_a_cuda_fit_predicts_with_neither_gpu_nor_torch(tmp_path):
     assert all(type(c) is np.ndarray for c in model.coefs_)
     (tmp_path / "m.pkl").write_bytes(pickle.dumps(model))
     np.save(tmp_path / "X.npy", X)
-    code = BLOCK_TORCH + f"""
+    code = (
+        BLOCK_TORCH
+        + f"""
 import pickle, numpy as np
 model = pickle.loads(open({str(tmp_path / "m.pkl")!r}, "rb").read())
 np.save({str(tmp_path / "p.npy")!r}, model.predict_proba(np.load({str(tmp_path / "X.npy")!r})))
 assert "torch" not in sys.modules
 """
+    )
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
     assert_array_equal(np.load(tmp_path / "p.npy"), model.predict_proba(X))

@@ -287,7 +287,12 @@ def test_the_deprecated_subset_modes_warn_and_train_what_they_are_given(replacem
         old.fit(X, y)
     # The old mode kept scikit-learn's step size; the new estimator's default is 0.03.
     new = BalancedBNMLPClassifier(
-        replacement=replacement, n_members=5, batch_size=8, learning_rate_init=1e-3, **kw
+        replacement=replacement,
+        n_members=5,
+        batch_size=8,
+        learning_rate_init=1e-3,
+        dtype=None,
+        **kw,
     )
     new.fit(X, y)
     for name in STATE:
@@ -550,7 +555,14 @@ def test_members_drawn_to_unequal_counts_train_on_a_balanced_loss(monkeypatch, p
     monkeypatch.setattr(TrainingPlan, "member_subset", recording_draw)
     y_imb = np.r_[np.zeros(120, int), np.ones(30, int)]
     model = BalancedBNMLPClassifier(
-        (4,), n_members=3, max_iter=2, tol=0.0, random_state=0, backend="numpy", **params
+        (4,),
+        n_members=3,
+        max_iter=2,
+        tol=0.0,
+        random_state=0,
+        backend="numpy",
+        dtype="float64",
+        **params,
     ).fit(X, y_imb)
     counts = model.member_class_counts_
     assert counts[0] > counts[1]  # unequal counts drawn...
@@ -559,3 +571,21 @@ def test_members_drawn_to_unequal_counts_train_on_a_balanced_loss(monkeypatch, p
         totals = np.bincount(seen["codes"][rows], weights=seen["weights"][rows], minlength=2)
         assert_allclose(totals[0], totals[1], rtol=1e-12)  # ...weighed back to balance
     assert_allclose(model.trained_prior_, [0.5, 0.5])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_dtype_is_what_the_network_trains_and_predicts_in():
+    kw = dict(hidden_layer_sizes=(4,), n_members=3, max_iter=2, random_state=0)
+    X32 = X.astype(np.float32)
+    assert BalancedBNMLPClassifier(**kw).fit(X, y).coefs_[0].dtype == np.float32
+    assert BalancedBNMLPClassifier(dtype=None, **kw).fit(X, y).coefs_[0].dtype == np.float64
+    assert BalancedBNMLPClassifier(dtype=None, **kw).fit(X32, y).coefs_[0].dtype == np.float32
+    upcast = BalancedBNMLPClassifier(dtype="float64", **kw).fit(X32, y)
+    assert upcast.coefs_[0].dtype == np.float64
+    assert upcast.predict_proba(X32).dtype == np.float64
+    # float64 data in a float32 ensemble: the rounding of one cast, no more.
+    model = BalancedBNMLPClassifier(**kw).fit(X, y)
+    assert_allclose(model.predict_proba(X), model.predict_proba(X32), rtol=0, atol=0)
+    assert BNMLPClassifier((4,), max_iter=2, dtype="float32").fit(X, y).coefs_[0].dtype == (
+        np.float32
+    )

@@ -20,6 +20,8 @@ def _fit(**params):
         "n_members": 6,
         "max_iter": 15,
         "random_state": 0,
+        # The kinds' bookkeeping is checked to float64's last digits.
+        "dtype": "float64",
         **params,
     }
     return BalancedBNMLPClassifier(**params).fit(X, y)

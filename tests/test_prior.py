@@ -22,7 +22,7 @@ X, y = make_classification(
 )
 COUNTS = np.bincount(y)
 FREQ = COUNTS / COUNTS.sum()
-KW = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, backend="numpy")
+KW = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0, backend="numpy", dtype="float64")
 
 
 def _fit(model, *args, **kwargs):

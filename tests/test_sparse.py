@@ -262,7 +262,7 @@ def test_a_categorical_set_of_the_real_data_panel_through_one_hot_encoding():
     def model(sparse_output):
         return make_pipeline(
             OneHotEncoder(handle_unknown="ignore", sparse_output=sparse_output),
-            BalancedBNMLPClassifier(max_iter=30, random_state=0),
+            BalancedBNMLPClassifier(max_iter=30, random_state=0, dtype="float64"),
         ).fit(X_tr, y_tr)
 
     on_sparse, on_dense = model(True), model(False)
