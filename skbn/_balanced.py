@@ -82,12 +82,16 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
     gets; Chen et al. 2004) or without (EasyEnsemble's subsets, Liu et al.
     2009). The members are trained together as one batched network, each
     layer one batched matrix product over the members (TabM's packed
-    ensemble, Gorishniy et al. 2025), each member on its own loss, and the
-    model predicts the mean of the members' probabilities. Its defaults are
-    the setting chosen on the two development panels of real imbalanced data
-    (twenty small KEEL sets, and four KEEL sets of 2,000-20,000 rows made
-    imbalanced; see the real-data page of the user guide); put a
-    :class:`~skbn.SmoothClipScaler` in front of it.
+    ensemble, Gorishniy et al. 2025), each member on its own loss. Beside
+    them, ``n_fold_members`` members of a second kind see nearly every row,
+    with the logit-adjusted loss, each leaving out one fold of the rows; the
+    fit decides from out-of-bag predictions alone how much each kind counts,
+    and the model predicts the members' weighted mean of probabilities. Its
+    defaults are the setting chosen on the three development panels of real
+    imbalanced data (twenty small binary KEEL sets, ten binary sets of
+    1,200-16,000 training rows and ten multi-class long-tailed sets; see the
+    real-data page of the user guide), one model for binary and multi-class
+    tables of any size; put a :class:`~skbn.SmoothClipScaler` in front of it.
 
     The members are balanced already: there is no ``class_weight``,
     ``batch_sampler``, ``logit_adjustment`` or ``loss``, which would correct
@@ -129,7 +133,7 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         loss, as with ``sampling_strategy < 1``. The counts drawn are
         ``member_class_counts_`` after fit.
 
-    n_fold_members : int, 0 or >= 2, default=0
+    n_fold_members : int, 0 or >= 2, default=5
         Members of a second kind, trained in the same network and the same
         steps: each sees every training row but those of one of
         ``n_fold_members`` class-stratified folds, with the logit-adjusted
@@ -142,7 +146,10 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         boundaries), then on alone, after the balanced members stopped, in
         batches four times ``batch_size_``, for as long as their out-of-bag
         rows improve (``n_iter_fold_members_``). 0: the balanced members
-        alone.
+        alone (the default of 0.2.0; on the development panels the two
+        kinds reached higher balanced accuracy and average precision on
+        all three, most on the long-tailed sets, at about 1.5-2x the fit
+        time).
 
     member_weighting : {'oob', 'uniform'}, default='oob'
         How much each kind of member counts in :meth:`predict_proba`.
@@ -362,8 +369,8 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
     >>> clf = make_pipeline(
     ...     SmoothClipScaler(), BalancedBNMLPClassifier(max_iter=30, random_state=0)
     ... ).fit(X, y)
-    >>> clf[-1].n_members_, clf.predict_proba(X[:2]).shape
-    (24, (2, 2))
+    >>> clf[-1].n_members_, clf[-1].kinds_, clf.predict_proba(X[:2]).shape
+    (29, ['balanced', 'logit_adjusted_folds'], (2, 2))
     """
 
     _parameter_constraints = {
@@ -386,7 +393,7 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         replacement=True,
         sampling_strategy=1.0,
         min_class_rows=1,
-        n_fold_members=0,
+        n_fold_members=5,
         member_weighting="oob",
         batch_norm=True,
         bn_momentum=0.1,

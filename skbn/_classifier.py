@@ -424,8 +424,9 @@ class BNMLPClassifier(_BNMLPBase):
                 f"member_batches={self.member_batches!r} is deprecated in "
                 "BNMLPClassifier and will be removed in 0.3; use "
                 f"BalancedBNMLPClassifier(replacement={self.member_batches == 'bootstrap'}), "
-                "whose defaults are the recommended setting (24 members, batches of "
-                "64, learning_rate_init=0.03). Here it trains ensemble_size members "
+                "whose defaults are the recommended setting (24 balanced members and 5 "
+                "fold members, batches of 64, learning_rate_init=0.03). Here it trains "
+                "ensemble_size members "
                 "with batch_size rows per batch, as given.",
                 FutureWarning,
             )

@@ -248,7 +248,8 @@ def test_conventions_match_torch_batchnorm1d(momentum):
 def _eval_forward(model, X):
     """The eval-mode network written out from the fitted arrays, BN unfolded:
     ``(z - running mean) / sqrt(running var + eps) * scale + shift`` after each
-    hidden product, then the activation; the members' softmaxes averaged."""
+    hidden product, then the activation; the members' softmaxes averaged with
+    their weights (kinds of members weigh what the fit decided)."""
     act = {
         "relu": lambda z: np.maximum(z, 0),
         "tanh": np.tanh,
@@ -274,7 +275,7 @@ def _eval_forward(model, X):
             a = act(z)
         e = np.exp(z - z.max(axis=1, keepdims=True))
         probas.append(e / e.sum(axis=1, keepdims=True))
-    return np.mean(probas, axis=0)
+    return np.average(probas, axis=0, weights=getattr(model, "member_weights_", None))
 
 
 @pytest.mark.parametrize(

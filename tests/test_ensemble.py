@@ -249,6 +249,7 @@ def test_bootstrap_members_draw_every_class_with_replacement():
 def test_undersampled_ensemble_fits_predicts_and_counts_its_rows():
     y_imb = np.r_[np.zeros(120, int), np.ones(30, int)]
     kw = dict(hidden_layer_sizes=(16,), replacement=False, max_iter=3, tol=0.0, random_state=0)
+    kw["n_fold_members"] = 0  # the balanced members alone
     model = BalancedBNMLPClassifier(n_members=5, **kw).fit(X, y_imb)
     assert model.t_ == 3 * 60  # each epoch is a pass over 30 + 30 rows
     assert model.predict_member_proba(X).shape == (5, len(X), 2)
@@ -261,6 +262,9 @@ def test_balanced_sizes_are_its_own_and_shown_after_fit(replacement):
     X = np.random.default_rng(0).normal(size=(400, 3))
     y = (np.arange(400) % 8 == 0).astype(int)  # 50 minority rows: 100 per member
     kw = dict(hidden_layer_sizes=(4,), max_iter=2, tol=0.0, random_state=0)
+    with_folds = BalancedBNMLPClassifier(replacement=replacement, **kw).fit(X, y)
+    assert with_folds.coefs_[0].shape == (29, 3, 4)  # 24 balanced and 5 fold members
+    kw["n_fold_members"] = 0  # the balanced members alone, below
     balanced = BalancedBNMLPClassifier(replacement=replacement, **kw).fit(X, y)
     assert balanced.coefs_[0].shape == (24, 3, 4)
     assert (balanced.n_members_, balanced.batch_size_) == (24, 64)
@@ -273,6 +277,7 @@ def test_balanced_sizes_are_its_own_and_shown_after_fit(replacement):
     small = BalancedBNMLPClassifier(replacement=replacement, **kw).fit(X[:80], y[:80])
     assert small.batch_size_ == 20 and small._adam["step"] == 2  # one batch of 10 + 10 rows
     # A plain network keeps scikit-learn's sizes whatever else is set.
+    del kw["n_fold_members"]
     plain = BNMLPClassifier(**kw).fit(X, y)
     assert (plain.n_members_, plain.batch_size_) == (1, 200)
     assert plain.coefs_[0].shape == (3, 4)
@@ -291,6 +296,7 @@ def test_the_deprecated_subset_modes_warn_and_train_what_they_are_given(replacem
         n_members=5,
         batch_size=8,
         learning_rate_init=1e-3,
+        n_fold_members=0,
         dtype=None,
         **kw,
     )
@@ -360,7 +366,9 @@ def test_member_subsets_are_drawn_once_per_fit(monkeypatch):
         "member_subset",
         lambda self, codes, j: calls.append(j) or original(self, codes, j),
     )
-    BalancedBNMLPClassifier((4,), n_members=3, max_iter=7, tol=0.0, random_state=0).fit(X, y)
+    BalancedBNMLPClassifier(
+        (4,), n_members=3, n_fold_members=0, max_iter=7, tol=0.0, random_state=0
+    ).fit(X, y)
     assert sorted(calls) == [0, 1, 2]
 
 
@@ -372,6 +380,7 @@ def test_out_of_bag_estimates(replacement):
     model = BalancedBNMLPClassifier(
         (8,),
         n_members=n_members,
+        n_fold_members=0,  # the plain out-of-bag mean; kinds are in test_kinds.py
         replacement=replacement,
         oob_score=True,
         max_iter=20,
@@ -435,7 +444,9 @@ def test_out_of_bag_early_stopping_keeps_the_best_epoch_and_ends_early(backend, 
     if backend == "torch":
         pytest.importorskip("torch")
     Xb, yb = make_classification(600, 8, weights=[0.93], random_state=0)
-    kw = dict(hidden_layer_sizes=(16,), n_members=6, max_iter=300, random_state=0)
+    kw = dict(
+        hidden_layer_sizes=(16,), n_members=6, n_fold_members=0, max_iter=300, random_state=0
+    )
     model = BalancedBNMLPClassifier(early_stopping=True, backend=backend, **kw).fit(Xb, yb)
     assert model.n_iter_ < 300
     assert not [w for w in recwarn if issubclass(w.category, ConvergenceWarning)]
@@ -562,6 +573,7 @@ def test_members_drawn_to_unequal_counts_train_on_a_balanced_loss(monkeypatch, p
         random_state=0,
         backend="numpy",
         dtype="float64",
+        n_fold_members=0,
         **params,
     ).fit(X, y_imb)
     counts = model.member_class_counts_

@@ -20,6 +20,7 @@ def _fit(**params):
         "n_members": 6,
         "max_iter": 15,
         "random_state": 0,
+        "n_fold_members": 0,  # the tests add fold members where they need them
         # The kinds' bookkeeping is checked to float64's last digits.
         "dtype": "float64",
         **params,
@@ -158,3 +159,11 @@ def test_weigh_kinds_without_a_scored_row_of_some_class_keeps_the_default():
     kinds[0, codes == 1] = np.nan  # one kind saw every minority row
     weights, scores = weigh_kinds(kinds, codes, 2)
     assert_array_equal(weights, [0.5, 0.5]) and np.isnan(scores).all()
+
+
+def test_the_default_trains_both_kinds():
+    clf = BalancedBNMLPClassifier((8,), max_iter=15, random_state=0).fit(X, y)
+    assert clf.kinds_ == ["balanced", "logit_adjusted_folds"]
+    assert clf.n_members_ == 24 + 5
+    assert_allclose(clf.kind_weights_.sum(), 1)
+    assert set(clf.oob_scores_) == set(clf.kinds_)

@@ -145,7 +145,7 @@ def test_training_and_prediction_never_densify_the_input(backend, monkeypatch):
         clf.fit(X.tocsc(), y)
         clf.partial_fit(X, y)
         assert clf.predict_proba(X).shape == (200, 2)
-        assert clf.predict_member_proba(X.tocoo()).shape == (3, 200, 2)
+        assert clf.predict_member_proba(X.tocoo()).shape == (clf.n_members_, 200, 2)
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ def remedies(setup, seed):
         "balanced members": BalancedBNMLPClassifier(
             (32,),
             n_members=8,
+            n_fold_members=0,
             max_iter=setup.n(50, 200),
             random_state=seed,
             backend=setup.backend,
