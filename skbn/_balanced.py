@@ -12,7 +12,7 @@ from ._network import forward_folded, softmax_
 from ._remedies import LogitAdjustedFolds, MemberSubsets, RemedyGroups
 from ._selection import weigh_kinds
 from ._shared_docs import fill as fill_shared_docs
-from ._training import out_of_bag_mean
+from ._training import OOB_ROWS_PER_CLASS, out_of_bag_mean
 
 __all__ = ["BalancedBNMLPClassifier"]
 
@@ -291,8 +291,9 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
 
     oob_scores_ : dict or None
         Each kind's out-of-bag balanced accuracy on the rows every kind
-        leaves out of some member (NaN when some class has none), from
-        which ``member_weighting='oob'`` decided; None when nothing was
+        leaves out of some member (at most 1,000 of each class, a planned
+        draw; NaN when some class has none), from which
+        ``member_weighting='oob'`` decided; None when nothing was
         decided (one kind, or ``'uniform'``, without ``oob_score``).
 
     batch_size_ : int
@@ -475,18 +476,22 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         weights = np.array([n for _, n in kinds]) / self.n_members_
         self.oob_scores_ = None
         if weigh or score:
-            # The fit's own plan: the subsets the members trained on, not drawn again.
-            mask = plan.out_of_bag_mask(codes)
+            # The fit's own plan: the subsets the members trained on, not drawn
+            # again. The weights need the evidence, not every row: at most
+            # OOB_ROWS_PER_CLASS rows of each class, as early stopping scores.
+            rows, mask = plan.out_of_bag(codes, OOB_ROWS_PER_CLASS)
             # X is validated already (and has lost its column names).
-            logits = forward_folded(self._folded_layers(), X, self.activation)
+            logits = forward_folded(self._folded_layers(), X[rows], self.activation)
             # Chosen under the prior the members trained under, whatever `prior` asks.
-            kind_proba = self._kind_means(mask, softmax_(logits.copy()))
-            chosen, scores = weigh_kinds(kind_proba, codes, len(self.classes_))
+            kind_proba = self._kind_means(mask, softmax_(logits))
+            chosen, scores = weigh_kinds(kind_proba, codes[rows], len(self.classes_))
             self.oob_scores_ = dict(zip(self.kinds_, scores.tolist()))
             weights = chosen if weigh else weights
         self.kind_weights_ = weights
         self.member_weights_ = (weights / np.bincount(self.member_kinds_))[self.member_kinds_]
         if score:
+            mask = plan.out_of_bag_mask(codes)
+            logits = forward_folded(self._folded_layers(), X, self.activation)
             adjusted = self._kind_means(mask, softmax_(self._adjust(logits)))
             self._score_out_of_bag(codes, adjusted, weights)
 
