@@ -46,7 +46,7 @@ remedies = {
     "balanced batches": BNMLPClassifier((32,), batch_sampler="balanced", **plain),
     "logit adjustment": BNMLPClassifier((32,), logit_adjustment=1.0, **plain),
     # Its own step size and stopping rule: the members' subsets are small.
-    "balanced members": BalancedBNMLPClassifier((32,), random_state=0, backend="numpy"),
+    "BalancedBNMLPClassifier": BalancedBNMLPClassifier((32,), random_state=0, backend="numpy"),
 }
 scores = {}
 for name, model in remedies.items():

@@ -410,10 +410,7 @@ def _train_on_alone(X, codes, weights, config, net, adam, plan, spec, n_classes,
     more rows each (the fold members) need more steps than a balanced subset
     gives them, and on a small table more steps overfit: they stop on their
     out-of-bag rows (:func:`out_of_bag_validator`) and keep their best epoch,
-    which may be the one they start from. One of their epochs is a pass over
-    most of the table, the rows of many of the watched members' epochs, so
-    their patience counts rows: ``n_iter_no_change`` of the watched members'
-    epochs, at least one epoch of their own. Their epochs continue the
+    which may be the one they start from. Their epochs continue the
     numbering of the fit's (``epoch`` first), from their own streams
     (``member_offset``)."""
     later = slice(spec.watch, None)
@@ -436,12 +433,6 @@ def _train_on_alone(X, codes, weights, config, net, adam, plan, spec, n_classes,
         schedule_start=epoch,
         batch_size=plan.batch_size * ALONE_BATCH_FACTOR,
     )
-    patience = spec.n_iter_no_change
-    if math.isfinite(patience):
-        own_rows = min(r.subset_rows(codes) for r in plan.member_remedies)
-        watched_rows = spec.remedies.subset_rows(codes)
-        patience = max(1, math.ceil(patience * watched_rows / own_rows))
-    spec = replace(spec, n_iter_no_change=patience)
     # Each row is out of the bag of one of them: their held-out folds tell
     # when more epochs stop helping (on a small table, often at once).
     validate = out_of_bag_validator(X, codes, plan, config.activation, config.bn_eps, n_classes)

@@ -167,3 +167,10 @@ def test_the_default_trains_both_kinds():
     assert clf.n_members_ == 24 + 5
     assert_allclose(clf.kind_weights_.sum(), 1)
     assert set(clf.oob_scores_) == set(clf.kinds_)
+
+
+def test_the_weights_do_not_depend_on_scoring_every_row():
+    weighed = _fit(n_fold_members=3)
+    scored = _fit(n_fold_members=3, oob_score=True)
+    assert_array_equal(weighed.kind_weights_, scored.kind_weights_)
+    assert weighed.oob_scores_ == scored.oob_scores_
