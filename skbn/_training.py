@@ -410,9 +410,11 @@ def _train_on_alone(X, codes, weights, config, net, adam, plan, spec, n_classes,
     more rows each (the fold members) need more steps than a balanced subset
     gives them, and on a small table more steps overfit: they stop on their
     out-of-bag rows (:func:`out_of_bag_validator`) and keep their best epoch,
-    which may be the one they start from. Their epochs continue the
-    numbering of the fit's (``epoch`` first), from their own streams
-    (``member_offset``)."""
+    which may be the one they start from. Their patience is the watched
+    members' in Adam steps: ``n_iter_no_change`` of the watched members'
+    epochs, counted in steps, in their own (longer) epochs, at least one.
+    Their epochs continue the numbering of the fit's (``epoch`` first), from
+    their own streams (``member_offset``)."""
     later = slice(spec.watch, None)
     members = net.members(later)
     moments = AdamState(
@@ -425,6 +427,14 @@ def _train_on_alone(X, codes, weights, config, net, adam, plan, spec, n_classes,
         config = replace(config, logit_offset=offset[later])
     if weights is not None and weights.ndim == 2:  # one row of weights per member
         weights = weights[later]
+    patience = spec.n_iter_no_change
+    if math.isfinite(patience):
+        watched_steps = math.ceil(spec.remedies.subset_rows(codes) / plan.batch_size)
+        own_rows = min(r.subset_rows(codes) for r in plan.member_remedies[later])
+        own_steps = math.ceil(own_rows / (plan.batch_size * ALONE_BATCH_FACTOR))
+        spec = replace(
+            spec, n_iter_no_change=max(1, math.ceil(patience * watched_steps / own_steps))
+        )
     plan = replace(
         plan,
         n_members=members.n_members,
