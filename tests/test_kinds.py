@@ -174,3 +174,23 @@ def test_the_weights_do_not_depend_on_scoring_every_row():
     scored = _fit(n_fold_members=3, oob_score=True)
     assert_array_equal(weighed.kind_weights_, scored.kind_weights_)
     assert weighed.oob_scores_ == scored.oob_scores_
+
+
+def test_the_fold_members_patience_is_the_balanced_members_in_steps(monkeypatch):
+    import skbn._training as training
+
+    seen = []
+    train = training._train
+
+    def recording(spec, *args, **kwargs):
+        seen.append(spec.n_iter_no_change)
+        return train(spec, *args, **kwargs)
+
+    monkeypatch.setattr(training, "_train", recording)
+    clf = _fit(n_fold_members=3, max_iter=40, n_iter_no_change=10, batch_size=16)
+    balanced_steps = -(-clf.member_class_counts_.sum() // 16)
+    fold_steps = -(-(len(X) - -(-len(X) // 3)) // 64)  # 2/3 of the rows, batches of 4 x 16
+    assert seen == [10, -(-10 * balanced_steps // fold_steps)]
+    seen.clear()
+    endless = _fit(n_fold_members=3, max_iter=12, n_iter_no_change=np.inf)
+    assert seen == [np.inf, np.inf] and endless.n_iter_fold_members_ == 12
