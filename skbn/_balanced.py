@@ -146,11 +146,11 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
         boundaries), then on alone, after the balanced members stopped, in
         batches four times ``batch_size_``, for as long as their out-of-bag
         rows improve (``n_iter_fold_members_``; their patience is
-        ``n_iter_no_change`` of the balanced members' epochs, in Adam steps). 0: the balanced members
-        alone (the default of 0.2.0; on the development panels the two
-        kinds reached higher balanced accuracy and average precision on
-        all three, most on the long-tailed sets, at about 1.5-2x the fit
-        time).
+        ``n_iter_no_change`` of the balanced members' epochs, in Adam
+        steps). 0: the balanced members alone (the default of 0.2.0; on the
+        development panels the two kinds reached higher average precision
+        on all three and higher balanced accuracy on two, most on the
+        long-tailed sets, at about 1.2-2x the fit time).
 
     member_weighting : {'oob', 'uniform'}, default='oob'
         How much each kind of member counts in :meth:`predict_proba`.
