@@ -299,6 +299,56 @@ def kinds_section(frame, out):
     return lines
 
 
+# What a user would otherwise have chosen (issue 35, item 4): the forest and
+# the settings skbn recommended before its fit chose between kinds.
+EARLIER_CHOICES = {
+    "BalancedRandomForest": "forest",
+    "skbn recommended - fold members (balanced members alone, n_fold_members=0)": (
+        "balanced members alone"
+    ),
+    "skbn recommended + class floor 32 (min_class_rows=32)": "min_class_rows=32",
+    "skbn BN logit-adjusted-loss": "one logit-adjusted network",
+}
+WRONG_MODEL_MARGIN = 0.02
+
+
+def never_wrong_section(tables, sets, names, noun):
+    """Per set, the recommended recipe's balanced accuracy minus the best of
+    :data:`EARLIER_CHOICES` that ran; the sets more than
+    :data:`WRONG_MODEL_MARGIN` below are listed. Empty when either is missing."""
+    refs = [r for r in EARLIER_CHOICES if r in names]
+    if RECOMMENDED not in names or not refs:
+        return []
+    t = tables["balanced_accuracy"][sets]
+    best = t.loc[refs].max(axis=0)
+    table = pd.DataFrame(
+        {
+            RECOMMENDED: t.loc[RECOMMENDED],
+            "best earlier choice": best,
+            "which": t.loc[refs].idxmax(axis=0).map(EARLIER_CHOICES),
+            "difference": t.loc[RECOMMENDED] - best,
+        }
+    ).sort_values("difference")
+    below = table[table["difference"] < -WRONG_MODEL_MARGIN]
+    listed = ", ".join(f"{name} ({d:+.3f})" for name, d in below["difference"].items())
+    shown = table.assign(
+        **{c: table[c].map(_fmt) for c in (RECOMMENDED, "best earlier choice")},
+        difference=table["difference"].map(lambda d: f"{d:+.3f}"),
+    )
+    earlier = ", ".join(EARLIER_CHOICES[r] for r in refs)
+    return [
+        "## Never the wrong model",
+        "",
+        f"Balanced accuracy of `{RECOMMENDED}` on each of the {len(table)} {noun} against "
+        f"the best of what a user would otherwise have chosen ({earlier}), "
+        f"worst first. Sets more than {WRONG_MODEL_MARGIN} below: "
+        + (f"{len(below)}: {listed}." if len(below) else "none."),
+        "",
+        markdown(shown, "data set"),
+        "",
+    ]
+
+
 def plot_kinds(path, part, kinds, title):
     import matplotlib
 
@@ -595,6 +645,7 @@ def write_report(out, results, recipes, datasets, config):
     if targets is not None:
         lines += targets
     lines += calibration_section(frame, names, main, noun)
+    lines += never_wrong_section(tables, main, names, noun)
     lines += kinds_section(frame, out)
     lines += ["## Per data set", ""]
     for metric, label in metrics.items():

@@ -577,6 +577,25 @@ def test_the_report_shows_which_kinds_each_fit_weighted(tmp_path):
     assert folds.loc[folds.recipe != recipe, "kind balanced weight"].isna().all()
 
 
+def test_the_report_lists_the_sets_where_an_earlier_choice_was_better():
+    import pandas as pd
+
+    report = load("_real_data_report")
+    floor = "skbn recommended + class floor 32 (min_class_rows=32)"
+    ba = pd.DataFrame(
+        {"a": [0.90, 0.85, 0.80], "b": [0.70, 0.75, 0.69], "c": [0.60, 0.50, 0.59]},
+        index=["skbn recommended", "BalancedRandomForest", floor],
+    )
+    names = list(ba.index)
+    lines = report.never_wrong_section({"balanced_accuracy": ba}, ["a", "b", "c"], names, "sets")
+    text = "\n".join(lines)
+    # b is 0.05 below the forest, c 0.01 above the floor, a ahead of both.
+    assert "Sets more than 0.02 below: 1: b (-0.050)." in text
+    assert text.index("| b |") < text.index("| c |") < text.index("| a |")
+    assert "| c | 0.600 | 0.590 | min_class_rows=32 | +0.010 |" in text
+    assert report.never_wrong_section({"balanced_accuracy": ba}, ["a"], names[1:], "sets") == []
+
+
 def test_greedy_selection_keeps_the_kind_that_is_right_out_of_bag():
     explore = load("explore_oob_choice")
     y = np.array([0, 0, 1, 1])
