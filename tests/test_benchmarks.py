@@ -629,3 +629,19 @@ def test_bench_step_times_today_against_a_revision(tmp_path):
     assert set(row["ms"]) == {"then step", "then fixed", "now step", "now fixed"}
     assert all(v > 0 for v in row["ms"].values()) and out.stat().st_size > 0
     assert "skbn_at_rev" in sys.modules  # HEAD's package, not today's
+
+
+def test_explore_fused_kernels_give_the_engines_bits(tmp_path):
+    pytest.importorskip("numba", reason="numba comes with the dask extra (dask-ml needs it)")
+    costs, results = load("explore_fused").main(
+        ["--rounds", "1", "--json", str(tmp_path / "fused.json")]
+    )
+    assert {"import_s", "compile_s", "cached_s"} <= set(costs)
+    assert [r["size"] for r in results] == ["small", "medium", "large", "large k=8"]
+    for r in results:
+        assert r["step_ms"] > 0 and r["floor_ms"] > 0
+        assert {"relu forward", "relu backward", "adam"} <= set(r["runs"])
+        # Fused, the same float32 operations in the same order: the same bits.
+        assert all(run["same_bits"] for run in r["runs"].values())
+    assert "bn input gradient" in results[2]["runs"]
+    assert json.loads((tmp_path / "fused.json").read_text())["results"]
