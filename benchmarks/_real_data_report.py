@@ -312,29 +312,46 @@ EARLIER_CHOICES = {
 WRONG_MODEL_MARGIN = 0.02
 
 
-def never_wrong_section(tables, sets, names, noun):
+def never_wrong_section(tables, sets, names, noun, frame=None):
     """Per set, the recommended recipe's balanced accuracy minus the best of
     :data:`EARLIER_CHOICES` that ran; the sets more than
-    :data:`WRONG_MODEL_MARGIN` below are listed. Empty when either is missing."""
+    :data:`WRONG_MODEL_MARGIN` below are listed. With the per-fold ``frame``,
+    also the standard error of that difference over the folds (paired), so a
+    reader sees which gaps stand out of the folds' noise. Empty when either
+    recipe is missing."""
     refs = [r for r in EARLIER_CHOICES if r in names]
     if RECOMMENDED not in names or not refs:
         return []
     t = tables["balanced_accuracy"][sets]
     best = t.loc[refs].max(axis=0)
+    which = t.loc[refs].idxmax(axis=0)
     table = pd.DataFrame(
         {
             RECOMMENDED: t.loc[RECOMMENDED],
             "best earlier choice": best,
-            "which": t.loc[refs].idxmax(axis=0).map(EARLIER_CHOICES),
+            "which": which.map(EARLIER_CHOICES),
             "difference": t.loc[RECOMMENDED] - best,
         }
-    ).sort_values("difference")
+    )
+    if frame is not None:
+        table["s.e."] = _paired_standard_errors(frame, which)
+    table = table.sort_values("difference")
     below = table[table["difference"] < -WRONG_MODEL_MARGIN]
     listed = ", ".join(f"{name} ({d:+.3f})" for name, d in below["difference"].items())
     shown = table.assign(
         **{c: table[c].map(_fmt) for c in (RECOMMENDED, "best earlier choice")},
         difference=table["difference"].map(lambda d: f"{d:+.3f}"),
     )
+    noise = ""
+    if frame is not None:
+        shown["s.e."] = table["s.e."].map(lambda e: f"{e:.3f}")
+        beyond = int((below["difference"] < -2 * below["s.e."]).sum())
+        noise = (
+            f" Of those, {beyond} are more than two standard errors below (the s.e. "
+            "column: of the paired per-fold differences, which understates the noise, "
+            "as the folds of one cross-validation are not independent and the best "
+            "earlier choice is picked per set in hindsight)."
+        )
     earlier = ", ".join(EARLIER_CHOICES[r] for r in refs)
     return [
         "## Never the wrong model",
@@ -342,11 +359,25 @@ def never_wrong_section(tables, sets, names, noun):
         f"Balanced accuracy of `{RECOMMENDED}` on each of the {len(table)} {noun} against "
         f"the best of what a user would otherwise have chosen ({earlier}), "
         f"worst first. Sets more than {WRONG_MODEL_MARGIN} below: "
-        + (f"{len(below)}: {listed}." if len(below) else "none."),
+        + (f"{len(below)}: {listed}." if len(below) else "none.")
+        + (noise if len(below) else ""),
         "",
         markdown(shown, "data set"),
         "",
     ]
+
+
+def _paired_standard_errors(frame, which):
+    """Per set, the standard error of the recommended recipe's balanced
+    accuracy minus that of the set's recipe in ``which``, over its folds."""
+    scores = frame.pivot_table(
+        index=["dataset", "repeat", "fold"], columns="recipe", values="balanced_accuracy"
+    )
+    errors = {}
+    for dataset, other in which.items():
+        diff = (scores.loc[dataset, RECOMMENDED] - scores.loc[dataset, other]).dropna()
+        errors[dataset] = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.nan
+    return pd.Series(errors)
 
 
 def plot_kinds(path, part, kinds, title):
@@ -645,7 +676,7 @@ def write_report(out, results, recipes, datasets, config):
     if targets is not None:
         lines += targets
     lines += calibration_section(frame, names, main, noun)
-    lines += never_wrong_section(tables, main, names, noun)
+    lines += never_wrong_section(tables, main, names, noun, frame)
     lines += kinds_section(frame, out)
     lines += ["## Per data set", ""]
     for metric, label in metrics.items():

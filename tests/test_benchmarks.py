@@ -595,6 +595,32 @@ def test_the_report_lists_the_sets_where_an_earlier_choice_was_better():
     assert "| c | 0.600 | 0.590 | min_class_rows=32 | +0.010 |" in text
     assert report.never_wrong_section({"balanced_accuracy": ba}, ["a"], names[1:], "sets") == []
 
+    # With the folds: b's gap is -0.04 and -0.06 on its two folds (s.e. 0.010,
+    # more than two below), c's +0.02 and 0.00.
+    folds = {
+        ("a", "skbn recommended"): (0.90, 0.90),
+        ("a", "BalancedRandomForest"): (0.80, 0.80),
+        ("a", floor): (0.60, 0.60),
+        ("b", "skbn recommended"): (0.86, 0.84),
+        ("b", "BalancedRandomForest"): (0.90, 0.90),
+        ("b", floor): (0.50, 0.50),
+        ("c", "skbn recommended"): (0.80, 0.80),
+        ("c", "BalancedRandomForest"): (0.69, 0.69),
+        ("c", floor): (0.78, 0.80),
+    }
+    frame = pd.DataFrame(
+        [
+            {"dataset": d, "recipe": r, "repeat": 0, "fold": i, "balanced_accuracy": v}
+            for (d, r), values in folds.items()
+            for i, v in enumerate(values)
+        ]
+    )
+    tables = {"balanced_accuracy": frame.pivot_table("balanced_accuracy", "recipe", "dataset")}
+    text = "\n".join(report.never_wrong_section(tables, ["a", "b", "c"], names, "sets", frame))
+    assert "Sets more than 0.02 below: 1: b (-0.050). Of those, 1 are more than two" in text
+    assert "| b | 0.850 | 0.900 | forest | -0.050 | 0.010 |" in text
+    assert "| c | 0.800 | 0.790 | min_class_rows=32 | +0.010 | 0.010 |" in text
+
 
 def test_greedy_selection_keeps_the_kind_that_is_right_out_of_bag():
     explore = load("explore_oob_choice")
