@@ -26,6 +26,13 @@ model" (each set's BA within 0.02 of the best of them) and of the fit times.
 
     python benchmarks/explore_kinds.py --panel development
     python benchmarks/explore_kinds.py --panel development --judge
+    python benchmarks/explore_kinds.py --panel development --alone 0.1 1 10 \
+        --out benchmarks/results/kinds/alone
+
+``--alone LR_FACTOR BATCH_FACTOR MIN_PATIENCE`` trains the fold members, once
+the balanced ones have stopped, at that multiple of the fit's step size and
+batch, waiting at least that many of their own epochs for their out-of-bag
+score to improve (``skbn._training.ALONE_*``; today 1, 4 and 1).
 
 Writes ``results/kinds/<panel>.csv`` (one row per fold), the panel's section
 ``<panel>.md`` and ``report.md`` (every panel's section); the stored
@@ -88,12 +95,25 @@ def _captured_fit(X, y, seed, params):
     return model, seconds, seen
 
 
-def run_fold(*args):
+def run_fold(*args, alone=None):
     from threadpoolctl import threadpool_limits
 
+    if alone is not None:
+        _set_alone(alone)
     # One thread per fit, two side by side, as the real-data benchmark times them.
     with threadpool_limits(limits=1):
         return _run_fold(*args)
+
+
+def _set_alone(alone):
+    """In this (worker) process, the fold members' training on alone:
+    ``(lr factor, batch factor, min patience)``."""
+    import skbn._training as training
+
+    lr, batch, patience = alone
+    training.ALONE_LR_FACTOR = float(lr)
+    training.ALONE_BATCH_FACTOR = int(batch)
+    training.ALONE_MIN_PATIENCE = int(patience)
 
 
 def _run_fold(dataset, repeat, fold, train, test, params, store):
@@ -164,7 +184,7 @@ NEVER_WRONG = 0.02
 REFERENCES = ("forest", "today", "floor32", "logit")
 
 
-def summary(frame, panel):
+def summary(frame, panel, alone=None):
     """The panel's section: means over data sets (each set's folds averaged
     first), the worst set against the best of the forest and today's three
     recommendations, the sets where the model is not within ``NEVER_WRONG``
@@ -177,7 +197,14 @@ def summary(frame, panel):
         "",
         "`floor32`: `BalancedBNMLPClassifier(min_class_rows=32, n_fold_members=0)`; `logit`: "
         "`BNMLPClassifier(loss='logit_adjusted')`; with `today` and the forest they are "
-        "the references of the last column.",
+        "the references of the last column."
+        + (
+            f" The fold members train on alone at {alone[0]:g}x the step size and "
+            f"{alone[1]:g}x the batch, waiting at least {alone[2]:g} epochs for their "
+            f"out-of-bag score to improve (`--alone {alone[0]:g} {alone[1]:g} {alone[2]:g}`)."
+            if alone is not None
+            else ""
+        ),
         "",
         "| rule | " + " | ".join(METRICS.values()) + " | worst set's BA - best of forest, "
         "today, floor32, logit |",
@@ -326,6 +353,13 @@ def main(argv=None):
     parser.add_argument(
         "--judge", action="store_true", help="only judge the rules on the stored folds"
     )
+    parser.add_argument(
+        "--alone",
+        nargs=3,
+        type=float,
+        metavar=("LR_FACTOR", "BATCH_FACTOR", "MIN_PATIENCE"),
+        help="the fold members' training on alone (default: today's 1 4 1)",
+    )
     args = parser.parse_args(argv)
     store = args.store / args.panel
     if args.judge:
@@ -335,14 +369,14 @@ def main(argv=None):
     params = {"n_fold_members": args.n_fold_members}
     store.mkdir(parents=True, exist_ok=True)
     jobs = [
-        delayed(run_fold)(d, repeat, fold, train, test, params, store)
+        delayed(run_fold)(d, repeat, fold, train, test, params, store, alone=args.alone)
         for d in datasets
         for repeat, fold, train, test in bench.folds(d, args.folds, 1, 0)
     ]
     frame = pd.DataFrame(Parallel(n_jobs=args.n_jobs)(jobs))
     args.out.mkdir(parents=True, exist_ok=True)
     frame.to_csv(args.out / f"{args.panel}.csv", index=False)
-    section = summary(frame, args.panel)
+    section = summary(frame, args.panel, args.alone)
     section += "\nOther rules on the same fits (`--judge`):\n\n" + judge(store, JUDGED)
     (args.out / f"{args.panel}.md").write_text(section)
     write_report(args.out)

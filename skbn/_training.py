@@ -398,6 +398,12 @@ def fit(X, y, codes, sample_weight, spec, state):
 # times moved within the runs' noise (medium 2.91x the forest's against
 # 3.41x, long tails 2.03x against 1.73x).
 ALONE_BATCH_FACTOR = 4
+# Their step size as a multiple of the fit's, and the fewest of their own
+# epochs they wait for their out-of-bag score to improve. A smaller step and
+# a longer wait train them better and cost fit time
+# (``explore_kinds.py --alone``, results/kinds/alone/).
+ALONE_LR_FACTOR = 1.0
+ALONE_MIN_PATIENCE = 1
 
 
 def _train_on_alone(X, codes, weights, config, net, adam, plan, spec, n_classes, density, epoch):
@@ -433,8 +439,12 @@ def _train_on_alone(X, codes, weights, config, net, adam, plan, spec, n_classes,
         own_rows = min(r.subset_rows(codes) for r in plan.member_remedies[later])
         own_steps = math.ceil(own_rows / (plan.batch_size * ALONE_BATCH_FACTOR))
         spec = replace(
-            spec, n_iter_no_change=max(1, math.ceil(patience * watched_steps / own_steps))
+            spec,
+            n_iter_no_change=max(
+                ALONE_MIN_PATIENCE, math.ceil(patience * watched_steps / own_steps)
+            ),
         )
+    config = replace(config, learning_rate=config.learning_rate * ALONE_LR_FACTOR)
     plan = replace(
         plan,
         n_members=members.n_members,

