@@ -39,18 +39,22 @@ sys.path.insert(0, os.path.dirname(__file__))
 import bench_step  # noqa: E402
 from _harness import write_json  # noqa: E402
 
-from skbn._batchnorm import batchnorm_backward, batchnorm_train  # noqa: E402
+from skbn._batchnorm import batchnorm_backward, batchnorm_train, folds_linear_batchnorm  # noqa: E402
 from skbn._reductions import sum_rows  # noqa: E402
 
-# Per size: the shapes of the hidden activations of one step (a ReLU each)
-# and those of the hidden BN layers that make passes over their output (the
-# first layer's BN is linear_batchnorm_train's, with no passes to fuse).
-SIZES = {
-    "small": ([(24, 64, 100)], []),
-    "medium": ([(24, 64, 100)], []),
-    "large": ([(256, 256), (256, 128)], [(256, 128)]),
-    "large k=8": ([(8, 256, 128)] * 2, [(8, 256, 128)]),
-}
+
+def step_shapes(size):
+    """The shapes of a step's hidden activations at one of ``bench_step``'s
+    sizes (a ReLU each), and of those of its hidden BN layers that make passes
+    over their output: all but a first layer whose BN goes through its input's
+    covariance (``folds_linear_batchnorm``), which has no passes to fuse."""
+    lead = (size["members"],) if size["members"] > 1 else ()
+    shapes = [(*lead, size["rows"], h) for h in size["hidden"]]
+    first = np.empty((size["rows"], size["features"]), np.float32)
+    coef = np.empty((size["features"], size["hidden"][0]), np.float32)
+    skip = 1 if folds_linear_batchnorm(first, coef) else 0
+    return shapes, shapes[skip:]
+
 
 KERNELS = """
 import numpy as np
@@ -289,8 +293,8 @@ def main(argv=None):
     k = _kernels(where)
     results = []
     with threadpool_limits(limits=1):
-        for name, (shapes, bn_shapes) in SIZES.items():
-            rows = compare(k, name, shapes, bn_shapes, args.rounds)
+        for name, size in bench_step.SIZES.items():
+            rows = compare(k, name, *step_shapes(size), args.rounds)
             step, floor_ms = step_ms(name, args.rounds)
             # A fused engine would keep whichever of the two is faster per run.
             saved_ms = sum(max(0.0, r["numpy_us"] - r["numba_us"]) for r in rows.values()) / 1e3
