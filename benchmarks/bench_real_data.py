@@ -79,45 +79,38 @@ QUICK_DATASETS = ["glass4", "ecoli3", "haberman", "flareF", "digits-LT"]
 # (ensemble_size x member_batches, 14 recipes) took half of a full run's time
 # and informed the balanced estimator; it runs with --recipes or --all.
 DEFAULT_SKIP = ("skbn BN * k=* shared", "skbn BN * k=* independent")
-# The peers of issue 25, at their libraries' defaults with their imbalance switch.
-PEER_RECIPES = (
+# The long-tailed panel's default: the peers of issue 25, the recommended
+# setting with its BN and floor ablations, and single networks with a remedy.
+LONG_TAILED_RECIPES = (
     "BalancedRandomForest",
     "LightGBM balanced",
     "CatBoost balanced",
     "LogisticRegression balanced",
     "sklearn MLP",
     "SMOTE + sklearn MLP",
-)
-# One network with each remedy for the imbalance.
-SINGLE_NETWORK_RECIPES = (
-    "skbn BN none",
-    "skbn BN class-weight",
-    "skbn BN logit-adjust",
-    "skbn BN logit-adjusted-loss",
-)
-# The long-tailed panel's default: the peers, the recommended setting with its
-# BN and floor ablations, and single networks with a remedy.
-LONG_TAILED_RECIPES = (
-    *PEER_RECIPES,
     "skbn recommended",
     "skbn recommended - BN",
     "skbn recommended + class floor*",
     "skbn recommended + larger classes at 4x the smallest*",
     "skbn recommended - fold members*",
-    *SINGLE_NETWORK_RECIPES,
+    "skbn BN none",
+    "skbn BN class-weight",
+    "skbn BN logit-adjust",
+    "skbn BN logit-adjusted-loss",
 )
+
 # The medium-size panel's default (ten sets of up to 20,000 rows): the peers,
 # the recommended setting with the ablations that decide it, and single
 # networks with a remedy; the whole list would take about 2 h on 2 cores.
 MEDIUM_RECIPES = (
-    *PEER_RECIPES,
+    *LONG_TAILED_RECIPES[:6],
     "skbn recommended",
     "skbn recommended - BN",
     "skbn recommended - fold members*",
     "skbn recommended - smooth clip*",
     "skbn recommended + larger classes at 4x the smallest*",
     "skbn recommended + class floor 32*",
-    *SINGLE_NETWORK_RECIPES,
+    *LONG_TAILED_RECIPES[-4:],
 )
 
 
