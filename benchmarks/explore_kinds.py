@@ -324,14 +324,15 @@ JUDGED = {
 }
 
 
-def write_report(out):
+def write_report(out, folds=5):
     sections = [(out / f"{p}.md").read_text() for p in PANELS if (out / f"{p}.md").exists()]
     (out / "report.md").write_text(
         "# Members of two kinds in one fit, weighed from out-of-bag evidence\n\n"
         "`benchmarks/explore_kinds.py` (issue 35): "
-        "`BalancedBNMLPClassifier(n_fold_members=5)`, 24 balanced members and 5 logit-adjusted members each leaving out one of 5 folds, in "
-        "one network; `today` is `BalancedBNMLPClassifier(n_fold_members=0)`, the default "
-        "before it; every fit on one thread, two side by side; 5-fold x 1 on every panel.\n\n"
+        "`BalancedBNMLPClassifier(n_fold_members=5)`, 24 balanced members and 5 "
+        "logit-adjusted members each leaving out one of 5 folds, in one network; `today` "
+        "is `BalancedBNMLPClassifier(n_fold_members=0)`, the default before it; every fit "
+        f"on one thread, two side by side; {folds}-fold x 1 on every panel.\n\n"
         + "\n".join(sections)
     )
 
@@ -379,7 +380,7 @@ def main(argv=None):
     section = summary(frame, args.panel, args.alone)
     section += "\nOther rules on the same fits (`--judge`):\n\n" + judge(store, JUDGED)
     (args.out / f"{args.panel}.md").write_text(section)
-    write_report(args.out)
+    write_report(args.out, args.folds)
     print(section)
     return frame
 
