@@ -44,22 +44,25 @@ from _harness import write_json  # noqa: E402
 EPOCHS = 3  # of bench_step.BATCHES steps each
 
 
-def _compiled_setup(name):
+def _compiled_setup(name, backend):
     import torch
 
     setup = bench_step.Setup("torch", bench_step.SIZES[name], EPOCHS)
     engine = setup.engine
-    engine._loss_and_gradients = torch.compile(engine._loss_and_gradients, dynamic=False)
+    engine._loss_and_gradients = torch.compile(
+        engine._loss_and_gradients, backend=backend, dynamic=False
+    )
     return setup
 
 
-def worker(name, rounds):
-    """One size in this process: compile seconds, step times, parity."""
+def worker(name, rounds, backend="inductor"):
+    """One size in this process: compile seconds, step times, parity.
+    ``backend='eager'`` traces the pass and runs it as it is (no compile)."""
     import torch
 
     torch.set_num_threads(1)  # as bench_step and the real-data fits time them
     eager = bench_step.Setup("torch", bench_step.SIZES[name], EPOCHS)
-    compiled = _compiled_setup(name)
+    compiled = _compiled_setup(name, backend)
     # One step's gradients from the same state show the rounding itself; the
     # parameters' drift below compounds it over the steps (Adam moves a
     # parameter whose gradient is near zero in the direction of its rounding).
@@ -111,11 +114,12 @@ def _first_gradients(setup):
     return grads
 
 
-def run_size(name, rounds, cache):
+def run_size(name, rounds, cache, backend="inductor"):
     """``worker`` in a fresh interpreter with inductor's cache in ``cache``."""
     env = dict(os.environ, TORCHINDUCTOR_CACHE_DIR=str(cache))
     out = subprocess.run(
-        [sys.executable, __file__, "--worker", name, "--rounds", str(rounds)],
+        [sys.executable, __file__, "--worker", name, "--rounds", str(rounds)]
+        + ["--backend", backend],
         env=env,
         capture_output=True,
         text=True,
@@ -130,9 +134,10 @@ def main(argv=None):
     parser.add_argument("--sizes", nargs="+", choices=list(bench_step.SIZES))
     parser.add_argument("--json", help="write every number to this file")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--backend", default="inductor", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.rounds)))
+        print(json.dumps(worker(args.worker, args.rounds, args.backend)))
         return None
     results = []
     for name in args.sizes or bench_step.SIZES:

@@ -2,8 +2,6 @@
 
 import importlib.util
 import json
-import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -691,16 +689,13 @@ def test_explore_fused_kernels_give_the_engines_bits(tmp_path):
     assert json.loads((tmp_path / "fused.json").read_text())["results"]
 
 
-def test_explore_compile_times_the_compiled_step_in_a_fresh_interpreter(tmp_path):
+def test_explore_compile_compares_a_traced_step_with_the_eager_one(tmp_path):
+    # dynamo traces the pass and runs it uncompiled: the harness must then see
+    # the same bits (inductor's own compile takes half a minute, so the test
+    # leaves it to the script).
     pytest.importorskip("torch")
-    if shutil.which(os.environ.get("CXX", "g++")) is None:
-        pytest.skip("inductor compiles C++ on the CPU: needs a compiler")
-    row = load("explore_compile").run_size("small", 1, tmp_path / "cache")
+    row = load("explore_compile").run_size("small", 1, tmp_path / "cache", backend="eager")
     assert row["size"] == "small"
     assert min(row["eager_ms"], row["compiled_ms"], row["floor_ms"]) > 0
-    assert row["compile_s"] > 0  # a cold cache compiles
-    # Inductor fuses and reorders float32 operations: the same gradients up to
-    # rounding (the parameters then drift apart as Adam compounds it).
-    assert row["first_step_gradient_rel_diff"] < 1e-5
-    assert np.isfinite(row["max_abs_diff"])
-    assert any((tmp_path / "cache").iterdir())  # the cache a warm run loads
+    assert row["same_bits"] and row["max_abs_diff"] == 0
+    assert row["first_step_gradient_rel_diff"] == 0
