@@ -46,6 +46,7 @@ import sys
 import tempfile
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -98,22 +99,28 @@ def _captured_fit(X, y, seed, params):
 def run_fold(*args, alone=None):
     from threadpoolctl import threadpool_limits
 
-    if alone is not None:
-        _set_alone(alone)
     # One thread per fit, two side by side, as the real-data benchmark times them.
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1), _alone(alone):
         return _run_fold(*args)
 
 
-def _set_alone(alone):
-    """In this (worker) process, the fold members' training on alone:
-    ``(lr factor, batch factor, min patience)``."""
+@contextmanager
+def _alone(alone):
+    """The fold members' training on alone, ``(lr factor, batch factor, min
+    patience)`` or None for skbn's own, for the fits inside; skbn's constants
+    are restored after (a worker process runs other folds next)."""
     import skbn._training as training
 
-    lr, batch, patience = alone
-    training.ALONE_LR_FACTOR = float(lr)
-    training.ALONE_BATCH_FACTOR = int(batch)
-    training.ALONE_MIN_PATIENCE = int(patience)
+    names = ("ALONE_LR_FACTOR", "ALONE_BATCH_FACTOR", "ALONE_MIN_PATIENCE")
+    saved = [getattr(training, name) for name in names]
+    if alone is not None:
+        for name, value, kind in zip(names, alone, (float, int, int)):
+            setattr(training, name, kind(value))
+    try:
+        yield
+    finally:
+        for name, value in zip(names, saved):
+            setattr(training, name, value)
 
 
 def _run_fold(dataset, repeat, fold, train, test, params, store):

