@@ -32,7 +32,9 @@ model" (each set's BA within 0.02 of the best of them) and of the fit times.
 ``--alone LR_FACTOR BATCH_FACTOR MIN_PATIENCE`` trains the fold members, once
 the balanced ones have stopped, at that multiple of the fit's step size and
 batch, waiting at least that many of their own epochs for their out-of-bag
-score to improve (``skbn._training.ALONE_*``; today 1, 4 and 1).
+score to improve (``skbn._training.ALONE_*``: 0.3, 4 and 5 by default, chosen
+from results/kinds/alone_0.3_4_5/; the runs without ``--alone`` in
+results/kinds/ trained them at the earlier 1, 4 and 1).
 
 Writes ``results/kinds/<panel>.csv`` (one row per fold), the panel's section
 ``<panel>.md`` and ``report.md`` (every panel's section); the stored
