@@ -30,6 +30,10 @@ def _stream(seed, purpose, epoch=0, member=0):
     # Member 0 keeps the key of a single network, so that member 0 of an
     # ensemble walks the path the same random_state gives without one.
     key = [seed, purpose, epoch] + ([member] if member else [])
+    if 0 <= min(key) and max(key) < 2**32:
+        # The words SeedSequence makes of these ints, without its slow coercion
+        # of a list: a fit draws a stream per member and epoch.
+        key = np.array(key, dtype=np.uint32)
     return np.random.default_rng(np.random.SeedSequence(key))
 
 
@@ -151,6 +155,8 @@ class TrainingPlan:
     # The members' subsets of the codes they were drawn for: drawn once per
     # plan (per fit call), not once per epoch.
     _subsets: tuple = field(default=None, init=False, repr=False, compare=False)
+    # The current passes of the members' walks (:meth:`_walk`), by (member, pass).
+    _passes: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def lr_factors(self, epoch, n_batches):
         """The learning-rate multiplier of each batch of epoch ``epoch``.
@@ -213,20 +219,31 @@ class TrainingPlan:
         however it is reached."""
         start = epoch * n_rows
         first, last = start // len(rows), (start + n_rows - 1) // len(rows)
-        passes = [
-            rows[_stream(self.seed, _WALK, c, member + self.member_offset).permutation(len(rows))]
-            if random
-            else rows
-            for c in range(first, last + 1)
-        ]
+        passes = [self._pass(rows, member, c) if random else rows for c in range(first, last + 1)]
         offset = start - first * len(rows)
         return np.concatenate(passes)[offset : offset + n_rows]
+
+    def _pass(self, rows, member, c):
+        """Pass ``c`` of member ``member``'s walk. A pass spans many epochs
+        when the member's subset is much larger than an epoch (a fold member
+        beside balanced ones): drawn once, not once per epoch, since the draw
+        of a large subset's order cost more than the epoch's batches."""
+        key = (member, c)
+        order = self._passes.get(key)
+        if order is None:
+            # Epochs move forward: the member's earlier passes are done with.
+            for old in [k for k in self._passes if k[0] == member and k[1] < c]:
+                del self._passes[old]
+            rng = _stream(self.seed, _WALK, c, member + self.member_offset)
+            order = self._passes[key] = rows[rng.permutation(len(rows))]
+        return order
 
     def member_subsets(self, codes):
         """Every member's :meth:`member_subset`, drawn on the first call for
         ``codes`` and kept for the plan's later epochs."""
         if self._subsets is None or self._subsets[0] is not codes:
             self._subsets = (codes, [self.member_subset(codes, j) for j in range(self.n_members)])
+            self._passes.clear()  # they ordered the earlier subsets
         return self._subsets[1]
 
     def out_of_bag_mask(self, codes):

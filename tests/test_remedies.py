@@ -103,6 +103,8 @@ def test_members_of_larger_subsets_walk_through_them():
     # Epoch k is the same however it is reached (a fresh plan, epoch 3 first).
     fresh = _fit(groups, member_batches="independent").plan
     assert_array_equal(fresh.epoch(3, CODES).order, epochs[3])
+    # ... and going back (the plan keeps the current pass of each walk only).
+    assert_array_equal(fresh.epoch(1, CODES).order, epochs[1])
 
 
 def test_logit_adjusted_folds_leave_each_row_out_of_one_member():

@@ -178,3 +178,15 @@ def test_partial_fit_continues_a_fit_that_used_early_stopping():
     assert model.best_loss_ is None
     model.partial_fit(X, y)
     assert model.n_iter_ == 4 and model.best_loss_ == model.loss_curve_[-1]
+
+
+@pytest.mark.parametrize(
+    "key", [(0, 1, 0), (2**31 - 1, 3, 17, 5), (2**32 - 1, 2, 9, 4), (2**40, 1, 2, 3)]
+)
+def test_streams_are_the_seed_sequences_of_their_keys(key):
+    """A stream is ``SeedSequence([seed, purpose, epoch(, member)])``, however
+    the key reaches it: the random path of a fit does not depend on how it is built."""
+    from skbn._plan import _stream
+
+    expected = np.random.default_rng(np.random.SeedSequence(list(key))).integers(2**62, size=4)
+    np.testing.assert_array_equal(_stream(*key).integers(2**62, size=4), expected)
