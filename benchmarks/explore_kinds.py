@@ -333,13 +333,13 @@ JUDGED = {
 }
 
 
-def write_report(out, folds=5):
+def write_report(out, folds=5, k=N_FOLD_MEMBERS):
     sections = [(out / f"{p}.md").read_text() for p in PANELS if (out / f"{p}.md").exists()]
     (out / "report.md").write_text(
         "# Members of two kinds in one fit, weighed from out-of-bag evidence\n\n"
         "`benchmarks/explore_kinds.py` (issue 35): "
-        "`BalancedBNMLPClassifier(n_fold_members=5)`, 24 balanced members and 5 "
-        "logit-adjusted members each leaving out one of 5 folds, in one network; `today` "
+        f"`BalancedBNMLPClassifier(n_fold_members={k})`, 24 balanced members and {k} "
+        f"logit-adjusted members each leaving out one of {k} folds, in one network; `today` "
         "is `BalancedBNMLPClassifier(n_fold_members=0)`, the default before it; every fit "
         f"on one thread, two side by side; {folds}-fold x 1 on every panel.\n\n"
         + "\n".join(sections)
@@ -368,7 +368,7 @@ def main(argv=None):
         nargs=3,
         type=float,
         metavar=("LR_FACTOR", "BATCH_FACTOR", "MIN_PATIENCE"),
-        help="the fold members' training on alone (default: today's 1 4 1)",
+        help="the fold members' training on alone (default: skbn's, 0.3 4 5)",
     )
     args = parser.parse_args(argv)
     store = args.store / args.panel
@@ -389,7 +389,7 @@ def main(argv=None):
     section = summary(frame, args.panel, args.alone)
     section += "\nOther rules on the same fits (`--judge`):\n\n" + judge(store, JUDGED)
     (args.out / f"{args.panel}.md").write_text(section)
-    write_report(args.out, args.folds)
+    write_report(args.out, args.folds, args.n_fold_members)
     print(section)
     return frame
 
