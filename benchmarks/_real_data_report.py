@@ -961,10 +961,15 @@ def findings(tables, sets, fit_median, names, peers, metrics=METRICS, noun="bina
             f"{res['wins']}/{res['ties']}/{res['losses']}, p {_p(res['p'])})."
         )
     if brf in names:
-        ratio = fit_median.loc[RECOMMENDED, "fit_time"] / fit_median.loc[brf, "fit_time"]
+        own = fit_median.loc[RECOMMENDED, "fit_time"]
+        ratio = own / fit_median.loc[brf, "fit_time"]
+        # Units timed outside the report's main session have no median here.
         lines.append(
-            f"- **Fit time**: median {fit_median.loc[RECOMMENDED, 'fit_time']:.2f} s a fold, "
-            f"{ratio:.2f}× the balanced random forest's."
+            f"- **Fit time**: median {own:.2f} s a fold, {ratio:.2f}× the balanced random "
+            "forest's."
+            if np.isfinite(ratio)
+            else "- **Fit time**: not compared with the balanced random forest's "
+            "(the two were timed in different sessions)."
         )
     return lines
 
