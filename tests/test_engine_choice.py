@@ -3,6 +3,7 @@ and the user's settings it leaves as they were."""
 
 import multiprocessing
 import os
+import subprocess
 import sys
 import time
 
@@ -33,7 +34,7 @@ def idle(monkeypatch):
     monkeypatch.setattr(select, "_idle_cores", lambda: 64)
     monkeypatch.setattr(select, "_process_cores", lambda: 2)
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    with threadpool_limits(2, user_api="blas"):
+    with threadpool_limits(2):
         yield
 
 
@@ -126,6 +127,41 @@ def test_threadpoolctl_and_joblib_limits_cap_the_threads(idle, user_threads, bac
     with threadpool_limits(1):
         model = BNMLPClassifier(backend=backend, **LARGE).fit(X_LARGE, Y_LARGE)
     assert model.n_threads_ == 1
+
+
+_LIMIT_BEFORE_TORCH = """
+import skbn.engines._select as select
+from sklearn.datasets import make_classification
+from threadpoolctl import threadpool_limits
+from skbn import BNMLPClassifier
+
+select._idle_cores = lambda: 64
+select._process_cores = lambda: 2
+X, y = make_classification(400, 50, random_state=0)
+with threadpool_limits({limits}):
+    import torch  # first imported here: the limit has not reached its pool
+
+    torch_threads = torch.get_num_threads()
+    model = BNMLPClassifier(backend="torch", {large}).fit(X, y)
+print(torch_threads, model.n_threads_)
+"""
+
+
+@pytest.mark.parametrize("limits, expected", [("1", 1), ("1, user_api='blas'", 2)])
+def test_a_limit_entered_before_torch_is_imported_caps_its_threads(limits, expected):
+    # A user's or a worker's limit often starts before anything imports torch;
+    # torch's own setting then still says every core. A limit on BLAS alone is
+    # not one on torch.
+    large = ", ".join(f"{k}={v!r}" for k, v in LARGE.items())
+    script = _LIMIT_BEFORE_TORCH.format(limits=limits, large=large)
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    torch_threads, fit_threads = map(int, done.stdout.split())
+    if torch_threads < 2:
+        pytest.skip("torch starts with one thread on this machine: nothing to cap")
+    assert fit_threads == expected
 
 
 def test_omp_num_threads_caps_the_threads(idle, user_threads, monkeypatch):

@@ -34,7 +34,7 @@ MACS_PER_THREAD = 1_000_000
 
 _INSTALL_HINT = (
     "backend='torch' needs PyTorch, which is not installed. Install it with "
-    "`pip install -e \".[torch]\"` from the repository (or `pip install torch`), or use "
+    '`pip install -e ".[torch]"` from the repository (or `pip install torch`), or use '
     "backend='numpy'."
 )
 
@@ -163,10 +163,18 @@ def _cap(*limits):
 def _torch_threads():
     """Threads torch may use: its own setting (the user's ``set_num_threads``,
     ``OMP_NUM_THREADS``, joblib's and threadpoolctl's limits all show there)
-    within the process's cores."""
+    within the process's cores, and the OpenMP limits of the libraries loaded
+    before it: a ``threadpool_limits`` entered before torch was first imported
+    limits only those (scikit-learn's OpenMP runtime among them), not torch's
+    own. A limit on BLAS alone leaves torch free."""
     import torch
 
-    return _cap(torch.get_num_threads(), _process_cores(), _env_threads())
+    openmp = [
+        lib.num_threads for lib in _blas_controller().select(user_api="openmp").lib_controllers
+    ]
+    return _cap(
+        torch.get_num_threads(), min(openmp, default=None), _process_cores(), _env_threads()
+    )
 
 
 def _blas_threads():
@@ -181,6 +189,7 @@ _CONTROLLER = None
 
 
 def _blas_controller():
+    # The BLAS and OpenMP pools of the process.
     # One scan of the loaded libraries per process (a scan takes milliseconds,
     # as long as a small fit); NumPy's and SciPy's BLAS are loaded by then.
     global _CONTROLLER
