@@ -1,9 +1,7 @@
 """Engines on an idle and on a busy machine: what a user gets beside other work.
 
 For three sets of the real-data panel (the smallest, a middle one and the
-largest), one of the medium-size panel whose ensemble's step (7.1 M
-multiply-adds) lies where ``'auto'`` chooses the engine by the fit's threads
-(``--sets wide``), and two settings (the recommended one, `BalancedBNMLPClassifier()`,
+largest) and two settings (the recommended one, `BalancedBNMLPClassifier()`,
 and a plain `BNMLPClassifier()`), times a fit with `backend='numpy'`,
 `'torch'` and `'auto'` -- and the torch engine as it ran before its threads
 were chosen per fit (every thread the process has) -- on an idle machine,
@@ -29,7 +27,7 @@ import warnings
 
 import numpy as np
 from _harness import target, write_json
-from _real_data import load_keel, load_medium
+from _real_data import load_keel
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
@@ -39,14 +37,7 @@ import skbn.engines._select as select
 from skbn import BalancedBNMLPClassifier, BNMLPClassifier
 from skbn.preprocessing import SmoothClipScaler
 
-SETS = {
-    "small": "glass0",
-    "middle": "vehicle1",
-    "largest": "abalone-17_vs_7-8-9-10",
-    "wide": "satimage-4",
-}
-# Sets of the medium-size panel, by their source table.
-MEDIUM = {"satimage-4": "satimage"}
+SETS = {"small": "glass0", "middle": "vehicle1", "largest": "abalone-17_vs_7-8-9-10"}
 SETTINGS = {
     "recommended": (SmoothClipScaler, BalancedBNMLPClassifier),
     "plain": (StandardScaler, BNMLPClassifier),
@@ -104,7 +95,7 @@ class Busy:
 
 
 def encoded(name, scaler):
-    data = load_medium([MEDIUM[name]])[0] if name in MEDIUM else load_keel(name)
+    data = load_keel(name)
     columns = ColumnTransformer(
         [
             ("num", scaler(), make_column_selector(dtype_include="number")),
