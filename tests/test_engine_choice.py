@@ -66,24 +66,6 @@ def test_auto_takes_numpy_for_small_steps_and_torch_for_large_ones(idle, user_th
     assert BalancedBNMLPClassifier(**SMALL).fit(X_SMALL, Y_SMALL).backend_ == "numpy"
 
 
-def test_on_one_thread_auto_keeps_numpy_up_to_a_larger_step(idle, user_threads, monkeypatch):
-    # (50 -> 256 -> 128 -> 2) on 200 rows, 9 M multiply-adds a step: torch's
-    # step is the faster there on two threads, NumPy's on one.
-    middle = dict(LARGE, hidden_layer_sizes=(256, 128))
-    macs = step_macs([50, 256, 128, 2], 200)
-    assert select.TORCH_MIN_MACS <= macs < select.TORCH_MIN_MACS_ONE_THREAD
-    torch.set_num_threads(2)
-    fit = BNMLPClassifier(**middle).fit(X_LARGE, Y_LARGE)
-    assert (fit.backend_, fit.n_threads_) == ("torch", 2)
-    fit = BNMLPClassifier(n_threads=1, **middle).fit(X_LARGE, Y_LARGE)
-    assert (fit.backend_, fit.n_threads_) == ("numpy", 1)
-    monkeypatch.setattr(select, "_idle_cores", lambda: 1)
-    fit = BNMLPClassifier(**middle).fit(X_LARGE, Y_LARGE)
-    assert (fit.backend_, fit.n_threads_) == ("numpy", 1)
-    fit = BNMLPClassifier(**LARGE).fit(X_LARGE, Y_LARGE)
-    assert (fit.backend_, fit.n_threads_) == ("torch", 1)
-
-
 def test_an_explicit_backend_is_kept_and_gets_threads_by_the_same_rule(idle, user_threads):
     torch.set_num_threads(2)
     for backend in ("numpy", "torch"):

@@ -9,13 +9,10 @@ numbers are in ``docs/user_guide/engines.md``):
   of the real-data panel, 24 members on batches of 64, are faster on NumPy
   and slower on torch under load), and it saves importing torch (about 0.8
   s, once per process).
-- Above it, torch's kernels are as fast or faster on two threads, and a
-  second thread helps (1.2-1.7x) -- but only on idle cores. On one thread
-  NumPy's step stays as fast up to about ten million, so a fit that gets one
-  thread (a busy machine, a search's worker) keeps NumPy up to there. When
-  other processes keep the cores busy, every extra thread of either engine's
-  thread pool waits at each synchronisation point for a descheduled sibling:
-  a fit of 30 ms takes 5-20 s.
+- Above it, torch's kernels are as fast or faster, and a second thread helps
+  (1.2-1.7x) -- but only on idle cores. When other processes keep the cores
+  busy, every extra thread of either engine's thread pool waits at each
+  synchronisation point for a descheduled sibling: a fit of 30 ms takes 5-20 s.
   So extra threads are used only for work large enough to pay for them and
   only up to the cores that are idle when the fit starts.
 """
@@ -28,13 +25,11 @@ from functools import partial
 
 __all__ = ["EngineChoice", "select_engine", "step_macs"]
 
-# Multiply-adds per step from which the torch engine is used (on a fit of one
-# thread, from the second), and per extra thread. ``bench_step.py --crossover``
-# (results/step/crossover.json): on one thread the NumPy engine's step is as
-# fast as torch's or faster up to about 10 M; with two idle threads torch's
-# pulls ahead from about 6-8 M.
+# Multiply-adds per step from which the torch engine is used, and per extra thread.
+# ``bench_step.py --crossover`` (results/step/crossover.json): on one thread
+# the NumPy engine's step is as fast as torch's or faster up to about 10 M;
+# with two idle threads torch's pulls ahead from about 6-8 M.
 TORCH_MIN_MACS = 6_000_000
-TORCH_MIN_MACS_ONE_THREAD = 10_000_000
 MACS_PER_THREAD = 1_000_000
 
 _INSTALL_HINT = (
@@ -85,11 +80,10 @@ def select_engine(backend, device, macs, n_threads=None):
     """The :class:`EngineChoice` for a fit of ``macs`` multiply-adds per step.
 
     ``backend='auto'`` takes torch on an accelerator, and on the CPU when the
-    step's work reaches ``TORCH_MIN_MACS`` (``TORCH_MIN_MACS_ONE_THREAD`` when
-    the fit gets one thread) and torch is installed; NumPy otherwise. On the
-    CPU either engine gets ``n_threads`` threads when it is given (at most the
-    process's cores), else one per ``MACS_PER_THREAD`` of work, at most the
-    threads the process may use and at most the cores idle now.
+    step's work reaches ``TORCH_MIN_MACS`` and torch is installed; NumPy
+    otherwise. On the CPU either engine gets ``n_threads`` threads when it is
+    given (at most the process's cores), else one per ``MACS_PER_THREAD`` of
+    work, at most the threads the process may use and at most the cores idle now.
     """
     on_cpu = str(device) == "cpu"
     if backend == "torch" or (backend == "auto" and (not on_cpu or macs >= TORCH_MIN_MACS)):
@@ -101,8 +95,6 @@ def select_engine(backend, device, macs, n_threads=None):
             return _numpy_choice(backend, device, on_cpu, macs, n_threads)
         dev = resolve_device(device)  # fail before any work is done
         threads = _threads(macs, _torch_threads, n_threads) if dev.type == "cpu" else None
-        if backend == "auto" and threads == 1 and macs < TORCH_MIN_MACS_ONE_THREAD:
-            return _numpy_choice(backend, device, on_cpu, macs, n_threads)
         return EngineChoice("torch", partial(TorchEngine, device=device), threads)
     return _numpy_choice(backend, device, on_cpu, macs, n_threads)
 
