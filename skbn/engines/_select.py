@@ -72,7 +72,7 @@ class EngineChoice:
             finally:
                 torch.set_num_threads(before)
         else:
-            with _blas_controller().limit(limits=self.n_threads, user_api="blas"):
+            with _pool_controller().limit(limits=self.n_threads, user_api="blas"):
                 yield
 
 
@@ -169,26 +169,29 @@ def _torch_threads():
     own. A limit on BLAS alone leaves torch free."""
     import torch
 
-    openmp = [
-        lib.num_threads for lib in _blas_controller().select(user_api="openmp").lib_controllers
-    ]
     return _cap(
-        torch.get_num_threads(), min(openmp, default=None), _process_cores(), _env_threads()
+        torch.get_num_threads(),
+        min(_pool_threads("openmp"), default=None),
+        _process_cores(),
+        _env_threads(),
     )
 
 
 def _blas_threads():
     """Threads NumPy's BLAS may use, limited likewise."""
-    current = [
-        lib.num_threads for lib in _blas_controller().select(user_api="blas").lib_controllers
-    ]
-    return _cap(min(current, default=1), _process_cores(), _env_threads())
+    return _cap(min(_pool_threads("blas"), default=1), _process_cores(), _env_threads())
+
+
+def _pool_threads(user_api):
+    """The thread limit of each loaded pool of ``user_api`` ('blas' or 'openmp')."""
+    pools = _pool_controller().select(user_api=user_api)
+    return [lib.num_threads for lib in pools.lib_controllers]
 
 
 _CONTROLLER = None
 
 
-def _blas_controller():
+def _pool_controller():
     # The BLAS and OpenMP pools of the process.
     # One scan of the loaded libraries per process (a scan takes milliseconds,
     # as long as a small fit); NumPy's and SciPy's BLAS are loaded by then.
