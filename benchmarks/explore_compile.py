@@ -109,9 +109,7 @@ def _first_gradients(setup):
 
     engine, plan = setup.engine, setup.epochs[0]
     start, stop = plan.bounds[0]
-    # The buffer run_epoch makes: each row's target label mass, negated.
-    hits = -(1.0 - engine.config.label_smoothing)
-    engine._minus_hits = torch.full((stop - start, 1), hits, dtype=engine.coefs[0].dtype)
+    engine._reserve_rows(stop - start)
     _, grads = engine._loss_and_gradients(torch.from_numpy(plan.order)[..., start:stop], None)
     return grads
 

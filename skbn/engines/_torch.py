@@ -332,11 +332,10 @@ class TorchEngine(Engine):
         penalty = self._adam_step(grads, m, lr)
         self._loss_sum.add_((loss + penalty) * m)
 
-    def run_epoch(self, epoch_plan):
-        order = torch.from_numpy(epoch_plan.order).to(self.device)
-        keep = 1.0 - self.config.dropout
-        rows = max(stop - start for start, stop in epoch_plan.bounds)
-        if len(self._minus_hits) < rows:  # per row, to subtract the target's label mass
+    def _reserve_rows(self, rows):
+        """Make the per-row buffer that subtracts each row's target label mass
+        (:meth:`_loss_and_gradients`) hold batches of ``rows`` rows."""
+        if len(self._minus_hits) < rows:
             self._minus_hits = torch.full(
                 (rows, 1),
                 -(1.0 - self.config.label_smoothing),
@@ -344,6 +343,11 @@ class TorchEngine(Engine):
                 device=self.device,
             )
             self._graphs = {}  # they read the old buffer
+
+    def run_epoch(self, epoch_plan):
+        order = torch.from_numpy(epoch_plan.order).to(self.device)
+        keep = 1.0 - self.config.dropout
+        self._reserve_rows(max(stop - start for start, stop in epoch_plan.bounds))
         self._loss_sum.zero_()  # on the device: no sync inside the epoch
         for (start, stop), lr_factor in zip(epoch_plan.bounds, epoch_plan.lr_factors):
             m = stop - start
