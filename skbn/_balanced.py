@@ -113,8 +113,14 @@ class BalancedBNMLPClassifier(_RefusesRemedies, _BNMLPBase):
     replacement : bool, default=True
         Whether each member's subset is drawn with replacement (a balanced
         bootstrap: minority rows are resampled too, so members differ on
-        them) or without (every member sees all rows of the smallest class).
-        With replacement did better on the real-data panel.
+        them, and each leaves about a third of them out of its bag) or
+        without (every member sees all rows of the smallest class). Without
+        replacement, no member of this kind leaves a row of the smallest
+        class out, so the fit has no out-of-bag evidence on that class to
+        weigh the kinds by and keeps ``kind_weights_`` at their default. On
+        the development panels the two settings' mean balanced accuracy and
+        average precision are within 0.01 of each other (the real-data
+        page's ablations).
 
     sampling_strategy : float in (0, 1], default=1.0
         The smallest class's count over each other class's count in a
