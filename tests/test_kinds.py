@@ -161,6 +161,16 @@ def test_weigh_kinds_without_a_scored_row_of_some_class_keeps_the_default():
     assert_array_equal(weights, [0.5, 0.5]) and np.isnan(scores).all()
 
 
+def test_without_replacement_the_kinds_keep_their_default_weights():
+    # Every balanced member trains on every minority row: no out-of-bag
+    # evidence on that class, so nothing to weigh the kinds by.
+    bootstrap = _fit(n_fold_members=3)
+    assert np.isfinite(list(bootstrap.oob_scores_.values())).all()
+    undersampled = _fit(n_fold_members=3, replacement=False)
+    assert np.isnan(list(undersampled.oob_scores_.values())).all()
+    assert_array_equal(undersampled.kind_weights_, [0.5, 0.5])
+
+
 def test_the_default_trains_both_kinds():
     clf = BalancedBNMLPClassifier((8,), max_iter=15, random_state=0).fit(X, y)
     assert clf.kinds_ == ["balanced", "logit_adjusted_folds"]
