@@ -9,7 +9,9 @@ that a kernel would fuse, written as the engine writes them (NumPy) and as
 one numba loop each, with the same float32 operations in the same order, so
 that the two give the same bits (checked here):
 
-- the ReLU forward pass (``z * (z > 0)``) and backward pass (``dh * (h > 0)``);
+- the ReLU forward pass (``z * (z > 0)``) and backward pass (``dh * (h > 0)``),
+  as the engine wrote them when this was measured (it now keeps the slope
+  ``z > 0`` as floats between the two passes, see ``skbn._network.Activation``);
 - the input gradient of a hidden layer's BN (``batchnorm_backward``'s four
   passes once ``dgamma`` and ``dbeta`` are known);
 - Adam over the flat parameters (the engine's dozen passes).

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._reductions import sum_rows
+from ._reductions import einsum, sum_rows
 
 __all__ = [
     "BNCache",
@@ -92,7 +92,7 @@ def batchnorm_train(x, gamma, beta, running_mean, running_var, eps):
         return _rows(gamma) * xhat + _rows(beta), None, None, BNCache(xhat, inv_std, gamma, False)
     mean = sum_rows(x) / m
     xhat = x - _rows(mean)
-    var = np.einsum("...ij,...ij->...j", xhat, xhat) / m  # biased; no (m, n) temporary
+    var = einsum("...ij,...ij->...j", xhat, xhat) / m  # biased; no (m, n) temporary
     inv_std = 1.0 / np.sqrt(var + eps)
     xhat *= _rows(inv_std)
     out = xhat * _rows(gamma)
@@ -119,7 +119,7 @@ def batchnorm_backward(dout, cache):
 
     Returns ``(dx, dgamma, dbeta)``.
     """
-    dgamma = np.einsum("...ij,...ij->...j", dout, cache.xhat)
+    dgamma = einsum("...ij,...ij->...j", dout, cache.xhat)
     dbeta = sum_rows(dout)
     if not cache.batch_stats:
         return dout * _rows(cache.gamma * cache.inv_std), dgamma, dbeta
@@ -145,6 +145,12 @@ class LinearBNCache:
     coef: np.ndarray
     inv_std: np.ndarray
     scale: np.ndarray
+
+
+def _lead(*arrays):
+    """The member axis of the arrays' product: ``(k,)`` or none (shared rows
+    have none; np.broadcast_shapes costs more than a small step's products)."""
+    return max((a.shape[:-2] for a in arrays), key=len)
 
 
 def folds_linear_batchnorm(x, coef):
@@ -198,19 +204,19 @@ def linear_batchnorm_train(x, coef, gamma, beta, eps, empty=fresh):
     centred[..., fan_in] = 1.0
     xc = centred[..., :fan_in]
     cov = np.matmul(
-        np.swapaxes(xc, -1, -2), xc, out=empty("lbn cov", (*x.shape[:-2], fan_in, fan_in), dtype)
+        xc.swapaxes(-1, -2), xc, out=empty("lbn cov", (*x.shape[:-2], fan_in, fan_in), dtype)
     )
     cov_coef = np.matmul(cov, coef, out=empty("lbn cov coef", coef.shape, dtype))
     cov_coef /= m
     # Rounding may leave a unit's variance a hair below zero when it is ~0.
-    var = np.maximum(np.einsum("...fj,...fj->...j", coef, cov_coef), 0.0)
+    var = np.maximum(einsum("...fj,...fj->...j", coef, cov_coef), 0.0)
     mean = (x_mean @ coef)[..., 0, :]
     inv_std = 1.0 / np.sqrt(var + eps)
     scale = gamma * inv_std
     scaled = empty("lbn scaled", (*coef.shape[:-2], fan_in + 1, units), dtype)
     np.multiply(coef, scale[..., None, :], out=scaled[..., :fan_in, :])
     scaled[..., fan_in, :] = beta
-    lead = np.broadcast_shapes(centred.shape[:-2], scaled.shape[:-2])
+    lead = _lead(centred, scaled)
     out = np.matmul(centred, scaled, out=empty("lbn out", (*lead, m, units), dtype))
     return out, mean, var, LinearBNCache(centred, cov_coef, coef, inv_std, scale)
 
@@ -226,11 +232,11 @@ def linear_batchnorm_backward(dout, cache, empty=fresh):
     """
     coef = cache.coef
     fan_in = coef.shape[-2]
-    lead = np.broadcast_shapes(cache.centred.shape[:-2], dout.shape[:-2])
+    lead = _lead(cache.centred, dout)
     both = empty("lbn both", (*lead, fan_in + 1, coef.shape[-1]), coef.dtype)
-    np.matmul(np.swapaxes(cache.centred, -1, -2), dout, out=both)
+    np.matmul(cache.centred.swapaxes(-1, -2), dout, out=both)
     grad, dbeta = both[..., :fan_in, :], both[..., fan_in, :]
-    dgamma = np.einsum("...fj,...fj->...j", coef, grad)
+    dgamma = einsum("...fj,...fj->...j", coef, grad)
     dgamma *= cache.inv_std
     dcoef = np.multiply(
         grad, cache.scale[..., None, :], out=empty("lbn dcoef", coef.shape, coef.dtype)

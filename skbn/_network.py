@@ -41,6 +41,11 @@ class Activation:
     onnx: str
     glorot_factor: float = 6.0  # scikit-learn's Glorot-uniform gain
     label: str = ""  # its name in the demonstration's tables and plots
+    # For a piecewise-linear activation, its slope as a function of z (NumPy,
+    # written into ``out``): the forward pass is then ``z * slope`` and the
+    # backward ``dh * slope``, one product each with the slope kept between
+    # them, where recomputing ``h > 0`` and casting it took three times as long.
+    slope: object = None
 
 
 ACTIVATIONS = {
@@ -62,6 +67,7 @@ ACTIVATIONS = {
         ("threshold_backward", 0),
         "Relu",
         label="ReLU",
+        slope=lambda z, out: np.greater(z, 0, out=out),
     ),
     "tanh": Activation(
         lambda z: np.tanh(z, out=z),

@@ -8,22 +8,37 @@ a balanced ensemble's step (24 x 64 x 2) ``.max(-1)`` takes about 60 us and
 of ones (BLAS) or pairwise maxima over a few columns do the same in 2-3 us.
 """
 
+import functools
+
 import numpy as np
 
-__all__ = ["max_last", "sum_last", "sum_rows"]
+try:  # einsum's array-function wrapper costs more than a step's small contractions
+    from numpy._core.multiarray import c_einsum as einsum
+except ImportError:  # pragma: no cover - the same function, through the wrapper
+    einsum = np.einsum
+
+__all__ = ["einsum", "max_last", "ones", "sum_last", "sum_rows"]
 
 # Above this many classes one reduction beats the pairwise maxima.
 _PAIRWISE_MAX = 16
 
 
+@functools.lru_cache(maxsize=128)
+def ones(n, dtype):
+    """A read-only vector of ``n`` ones, made once: a step asks for the same few."""
+    a = np.ones(n, dtype=dtype)
+    a.flags.writeable = False
+    return a
+
+
 def sum_rows(a):
     """``a.sum(axis=-2)``: over the rows of ``(..., rows, columns)``."""
-    return np.ones(a.shape[-2], dtype=a.dtype) @ a
+    return ones(a.shape[-2], a.dtype) @ a
 
 
 def sum_last(a):
     """``a.sum(axis=-1)``."""
-    return a @ np.ones(a.shape[-1], dtype=a.dtype)
+    return a @ ones(a.shape[-1], a.dtype)
 
 
 def max_last(a):

@@ -48,7 +48,7 @@ def input_gradient(X, delta):
     if isinstance(X, list):
         return np.stack([np.asarray(x.T @ d) for x, d in zip(X, delta)])
     if not sparse.issparse(X):
-        return np.swapaxes(X, -1, -2) @ delta
+        return X.swapaxes(-1, -2) @ delta
     if delta.ndim == 2:
         return np.asarray(X.T @ delta)
     k, m, h = delta.shape

@@ -1,5 +1,6 @@
 """The NumPy training engine: vectorised over the batch, float32 or float64."""
 
+import functools
 import math
 
 import numpy as np
@@ -14,20 +15,29 @@ from .._batchnorm import (
     update_running_stats,
 )
 from .._network import ACTIVATIONS, log_softmax_
-from .._reductions import sum_last, sum_rows
+from .._reductions import einsum, sum_last, sum_rows
 from .._sparse import input_gradient, input_product, take_rows
 from ._base import Engine
 
 __all__ = ["NumpyEngine", "loss_and_gradients"]
 
 
-def _activation_grad(name, h, dh):
-    """d(loss)/dz from d(loss)/dh (updated in place), written with the
-    activation's output ``h``."""
-    derivative = ACTIVATIONS[name].derivative
-    if derivative is not None:
-        np.multiply(dh, derivative(h), out=dh)
+def _activation_grad(activation, h, slope, dh):
+    """d(loss)/dz from d(loss)/dh (updated in place), with the slope the
+    forward pass kept or written with the activation's output ``h``."""
+    if slope is not None:
+        return np.multiply(dh, slope, out=dh)
+    if activation.derivative is not None:
+        np.multiply(dh, activation.derivative(h), out=dh)
     return dh
+
+
+@functools.lru_cache(maxsize=16)
+def _one_hot(n_classes, dtype):
+    """Rows of the identity, indexed by label: each class's one-hot target."""
+    eye = np.eye(n_classes, dtype=dtype)
+    eye.flags.writeable = False
+    return eye
 
 
 def _batch_weights(weights, idx):
@@ -75,11 +85,11 @@ def member_losses_and_gradients(net, config, X, y, sample_weight, masks, empty=f
     an engine's are the same at every step, so the gradients are valid until
     its next step.
     """
-    act = ACTIVATIONS[config.activation].forward
+    activation = ACTIVATIONS[config.activation]
     m = y.shape[-1]  # X may be one sparse batch per member (a list)
     n_hidden = len(net.coefs) - 1
     bn = net.batch_norm
-    inputs, outputs, caches, bn_stats = [], [], [], []
+    inputs, outputs, slopes, caches, bn_stats = [], [], [], [], []
     a = X  # may be sparse: only the first product sees it
     # BN of the first layer through its input's covariance (see
     # linear_batchnorm_train): no passes over the layer's output but one.
@@ -107,8 +117,13 @@ def member_losses_and_gradients(net, config, X, y, sample_weight, masks, empty=f
         if bn:
             caches.append(cache)
             bn_stats.append((mean, var))
-        h = act(z)
+        if activation.slope is None:
+            h, slope = activation.forward(z), None
+        else:
+            slope = activation.slope(z, empty(f"slope {i}", z.shape, z.dtype))
+            h = np.multiply(z, slope, out=z)
         outputs.append(h)
+        slopes.append(slope)
         a = h * masks[i] if masks is not None else h
     inputs.append(a)
     logits = a @ net.coefs[-1] + net.intercepts[-1][..., None, :]
@@ -120,14 +135,14 @@ def member_losses_and_gradients(net, config, X, y, sample_weight, masks, empty=f
     # members' shared labels broadcast when they share the batch.
     n_classes = logp.shape[-1]
     eps = config.label_smoothing
-    target = (y[..., None] == np.arange(n_classes)).astype(logp.dtype)
+    target = _one_hot(n_classes, logp.dtype)[y]
     if eps:
         target *= 1 - eps
         target += eps / n_classes
     ce = -sum_last(logp * target)
     weighted = sum_last(ce) if sample_weight is None else sum_last(ce * sample_weight)
-    penalty = sum(np.einsum("...ij,...ij->...", c, c) for c in net.coefs)
-    losses = np.atleast_1d((weighted + 0.5 * config.alpha * penalty) / m).astype(np.float64)
+    penalty = sum(einsum("...ij,...ij->...", c, c) for c in net.coefs)
+    losses = ((weighted + 0.5 * config.alpha * penalty) / m).astype(np.float64).reshape(-1)
 
     delta = np.exp(logp)  # softmax minus the target
     delta -= target
@@ -153,13 +168,13 @@ def member_losses_and_gradients(net, config, X, y, sample_weight, masks, empty=f
             intercept_grads[i] = sum_rows(delta)
         if i == 0:
             break
-        coef = np.swapaxes(net.coefs[i], -1, -2)
+        coef = net.coefs[i].swapaxes(-1, -2)
         dh = np.matmul(
             delta, coef, out=empty(f"dh {i}", (*delta.shape[:-1], coef.shape[-1]), delta.dtype)
         )
         if masks is not None:
             dh *= masks[i - 1]
-        delta = _activation_grad(config.activation, outputs[i - 1], dh)
+        delta = _activation_grad(activation, outputs[i - 1], slopes[i - 1], dh)
         if bn and not (i == 1 and linear_bn):
             delta, scale_grads[i - 1], shift_grads[i - 1] = batchnorm_backward(
                 delta, caches[i - 1]
