@@ -206,7 +206,18 @@ def combine_members(logits, weights=None):
     logp = log_softmax_(logits)
     top = logp.max(axis=0)
     p = np.exp(logp - top)
-    mean = p.mean(axis=0) if weights is None else np.tensordot(weights.astype(p.dtype), p, 1)
+    if weights is None:
+        mean = p.mean(axis=0)
+    else:
+        # Member by member, the same operations for every entry: a BLAS
+        # product over the members (tensordot) rounds an entry by where it
+        # falls in the kernel's blocks, so a row's probabilities changed with
+        # its position in X on some CPUs (scikit-learn's
+        # check_methods_sample_order_invariance).
+        w = weights.astype(p.dtype)
+        mean = p[0] * w[0]
+        for j in range(1, len(w)):
+            mean += np.multiply(p[j], w[j], out=p[j])
     with np.errstate(divide="ignore"):  # a row only zero-weight members predict
         return top + np.log(mean)
 
