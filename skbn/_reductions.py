@@ -17,18 +17,27 @@ try:  # einsum's array-function wrapper costs more than a step's small contracti
 except ImportError:  # pragma: no cover - the same function, through the wrapper
     einsum = np.einsum
 
-__all__ = ["einsum", "max_last", "ones", "sum_last", "sum_rows"]
+__all__ = ["einsum", "identity", "max_last", "ones", "sum_last", "sum_rows"]
 
 # Above this many classes one reduction beats the pairwise maxima.
 _PAIRWISE_MAX = 16
 
 
-@functools.lru_cache(maxsize=128)
-def ones(n, dtype):
-    """A read-only vector of ``n`` ones, made once: a step asks for the same few."""
-    a = np.ones(n, dtype=dtype)
-    a.flags.writeable = False
-    return a
+def _constant(make):
+    """``make(n, dtype=dtype)`` made once per ``(n, dtype)`` and read-only: a
+    training step asks for the same few at every step."""
+
+    @functools.lru_cache(maxsize=128)
+    def cached(n, dtype):
+        a = make(n, dtype=dtype)
+        a.flags.writeable = False
+        return a
+
+    return cached
+
+
+ones = _constant(np.ones)  # a vector of n ones
+identity = _constant(np.eye)  # its rows are the one-hot vectors of n classes
 
 
 def sum_rows(a):

@@ -1,6 +1,5 @@
 """The NumPy training engine: vectorised over the batch, float32 or float64."""
 
-import functools
 import math
 
 import numpy as np
@@ -15,7 +14,7 @@ from .._batchnorm import (
     update_running_stats,
 )
 from .._network import ACTIVATIONS, log_softmax_
-from .._reductions import einsum, sum_last, sum_rows
+from .._reductions import einsum, identity, sum_last, sum_rows
 from .._sparse import input_gradient, input_product, take_rows
 from ._base import Engine
 
@@ -30,14 +29,6 @@ def _activation_grad(activation, h, slope, dh):
     if activation.derivative is not None:
         np.multiply(dh, activation.derivative(h), out=dh)
     return dh
-
-
-@functools.lru_cache(maxsize=16)
-def _one_hot(n_classes, dtype):
-    """Rows of the identity, indexed by label: each class's one-hot target."""
-    eye = np.eye(n_classes, dtype=dtype)
-    eye.flags.writeable = False
-    return eye
 
 
 def _batch_weights(weights, idx):
@@ -135,7 +126,7 @@ def member_losses_and_gradients(net, config, X, y, sample_weight, masks, empty=f
     # members' shared labels broadcast when they share the batch.
     n_classes = logp.shape[-1]
     eps = config.label_smoothing
-    target = _one_hot(n_classes, logp.dtype)[y]
+    target = identity(n_classes, logp.dtype)[y]
     if eps:
         target *= 1 - eps
         target += eps / n_classes
