@@ -22,6 +22,7 @@ from ._network import (
     fold_network,
     forward_folded,
     log_softmax_,
+    member_mean,
     predict_logits,
     softmax_,
 )
@@ -730,8 +731,9 @@ class _BNMLPBase(ClassifierMixin, BaseEstimator):
         def entropy(p):
             return -np.sum(p * np.log(np.maximum(p, np.finfo(p.dtype).tiny)), axis=-1)
 
-        mean = np.tensordot(weights, members, 1)
-        return np.maximum(entropy(mean) - np.tensordot(weights, entropy(members), 1), 0.0)
+        members = members.astype(np.float64)  # entropies at the weights' precision
+        mean = member_mean(members, weights)
+        return np.maximum(entropy(mean) - member_mean(entropy(members), weights), 0.0)
 
     def predict_log_proba(self, X):
         """Logarithm of the class probabilities, computed stably.

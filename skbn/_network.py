@@ -20,6 +20,7 @@ __all__ = [
     "fold_network",
     "forward_folded",
     "log_softmax_",
+    "member_mean",
     "predict_logits",
     "softmax_",
 ]
@@ -196,6 +197,24 @@ def _forward_block(layers, X, activation):
     return a
 
 
+def member_mean(values, weights):
+    """``sum_j weights[j] * values[j]`` over the leading member axis, in
+    ``values``' dtype.
+
+    Member by member, so that every entry gets the same operations: a BLAS
+    product over the members (``np.tensordot``) rounds an entry by where it
+    falls in the kernel's blocks, and a row's probabilities then changed with
+    its position in X on some CPUs (scikit-learn's
+    ``check_methods_sample_order_invariance``).
+    """
+    w = weights.astype(values.dtype)
+    mean = values[0] * w[0]
+    scratch = np.empty_like(mean)
+    for j in range(1, len(w)):
+        mean += np.multiply(values[j], w[j], out=scratch)
+    return mean
+
+
 def combine_members(logits, weights=None):
     """An ensemble's output from its members' logits ``(k, n, classes)``: the
     log of the members' mean probability (weighted by ``weights``, which sum
@@ -206,18 +225,7 @@ def combine_members(logits, weights=None):
     logp = log_softmax_(logits)
     top = logp.max(axis=0)
     p = np.exp(logp - top)
-    if weights is None:
-        mean = p.mean(axis=0)
-    else:
-        # Member by member, the same operations for every entry: a BLAS
-        # product over the members (tensordot) rounds an entry by where it
-        # falls in the kernel's blocks, so a row's probabilities changed with
-        # its position in X on some CPUs (scikit-learn's
-        # check_methods_sample_order_invariance).
-        w = weights.astype(p.dtype)
-        mean = p[0] * w[0]
-        for j in range(1, len(w)):
-            mean += np.multiply(p[j], w[j], out=p[j])
+    mean = p.mean(axis=0) if weights is None else member_mean(p, weights)
     with np.errstate(divide="ignore"):  # a row only zero-weight members predict
         return top + np.log(mean)
 
