@@ -11,7 +11,7 @@ own fit), and the balanced random forest on the same folds: one thread per fit,
 two side by side, every fit of a panel timed in one run, so that the fit-time
 ratios compare fits made under the same conditions.
 
-    python benchmarks/explore_depth.py --panel development --hidden 100 100,100 100,50
+    python benchmarks/explore_depth.py --panel development --hidden 100 100,50
 
 Writes ``results/depth/<panel>.csv`` (one row per fold) and ``<panel>.md``
 (means, wins/ties/losses against ``(100,)`` per set, the worst sets, the
@@ -183,7 +183,7 @@ def main(argv=None):
         "--hidden",
         nargs="+",
         type=_spec,
-        default=[(100,), (100, 100)],
+        default=[(100,), (100, 50)],
         help="hidden layer sizes, comma-separated units; the first is the baseline",
     )
     parser.add_argument(
