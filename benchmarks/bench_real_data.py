@@ -93,6 +93,7 @@ LONG_TAILED_RECIPES = (
     "skbn recommended + class floor*",
     "skbn recommended + larger classes at 4x the smallest*",
     "skbn recommended - fold members*",
+    "skbn recommended - second layer*",
     "skbn BN none",
     "skbn BN class-weight",
     "skbn BN logit-adjust",
@@ -107,6 +108,7 @@ MEDIUM_RECIPES = (
     "skbn recommended",
     "skbn recommended - BN",
     "skbn recommended - fold members*",
+    "skbn recommended - second layer*",
     "skbn recommended - smooth clip*",
     "skbn recommended + larger classes at 4x the smallest*",
     "skbn recommended + class floor 32*",
@@ -278,6 +280,8 @@ ABLATIONS = {
         "balanced": False,
         "ensemble_size": 24,
         "class_weight": "balanced",
+        # the balanced estimator's members' sizes, not BNMLPClassifier's default
+        "hidden_layer_sizes": (100, 16),
     },
     "- small batches (batch 200)": {"batch_size": 200},
     "+ piecewise-linear encoding": {"numbers": _ple},
@@ -299,6 +303,9 @@ ABLATIONS = {
     # evidence (issue 35: logit-adjusted members each leaving out one of 5
     # folds), the default since; without it, the default of 0.2.0.
     "- fold members (balanced members alone, n_fold_members=0)": {"n_fold_members": 0},
+    # Members with one hidden layer: the default until the narrow second layer
+    # (explore_depth.py, results/depth/narrow/) was chosen on the three panels.
+    "- second layer (hidden_layer_sizes=(100,))": {"hidden_layer_sizes": (100,)},
     # "+ early stopping on balanced accuracy" (a validation split) was measured
     # in the last run (-0.030 balanced accuracy); the balanced estimator has no
     # validation split, so the recipe is gone.
