@@ -580,10 +580,21 @@ def out_of_bag_validator(X, codes, plan, activation, bn_eps, n_classes):
         return None
     Xo, co = X[rows], codes[rows]
     classes = np.unique(co)
+    # Members that partition the rows (the fold members) leave each row out of
+    # one bag: each then scores only its own rows, a k-th of the products. A
+    # row's probability is that member's, as the out-of-bag mean of one is.
+    alone = [np.flatnonzero(m) for m in mask] if (mask.sum(axis=0) == 1).all() else None
 
     def validate(net):
-        proba = softmax_(forward_folded(fold_network(net, bn_eps), Xo, activation))
-        p = out_of_bag_mean(mask, proba.reshape(len(mask), len(co), -1))
+        layers = fold_network(net, bn_eps)
+        if alone is None:
+            proba = softmax_(forward_folded(layers, Xo, activation))
+            p = out_of_bag_mean(mask, proba.reshape(len(mask), len(co), -1))
+        else:
+            p = np.empty((len(co), layers[-1][0].shape[-1]))
+            for j, at in enumerate(alone):
+                member = [(coef[j], intercept[j]) for coef, intercept in layers]
+                p[at] = softmax_(forward_folded(member, Xo[at], activation))
         own = np.maximum(p[np.arange(len(co)), co], np.finfo(p.dtype).tiny)
         ce = -np.log(own)
         pred = np.argmax(p, axis=1)

@@ -6,8 +6,10 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification
 
 from skbn import BalancedBNMLPClassifier
-from skbn._network import softmax_
+from skbn._base import _BN_ATTRS
+from skbn._network import Network, fold_network, forward_folded, softmax_
 from skbn._selection import balanced_accuracy, weigh_kinds
+from skbn._training import out_of_bag_validator
 
 X, y = make_classification(
     n_samples=400, n_features=6, n_informative=4, weights=[0.85], flip_y=0.02, random_state=0
@@ -83,6 +85,37 @@ def test_fold_members_train_on_alone_on_their_out_of_bag_rows():
     part = BalancedBNMLPClassifier((8,), n_members=6, n_fold_members=3, random_state=0)
     part.partial_fit(X, y, classes=[0, 1])
     assert part.n_iter_ == 1 and part.n_iter_fold_members_ == 0
+
+
+class _Bags:
+    """A plan's out-of-bag rows: every row, and ``mask``."""
+
+    def __init__(self, mask):
+        self.mask = mask
+
+    def out_of_bag(self, codes, max_per_class):
+        return np.arange(len(codes)), self.mask
+
+
+def test_members_that_partition_the_rows_are_scored_on_their_own_rows():
+    """The fold members' stopping rule scores each member on the rows out of
+    its bag alone: the score and recalls every member on every row gives."""
+    clf = _fit(n_fold_members=3)
+    net = Network(clf.coefs_, clf.intercepts_, *(getattr(clf, n) for n in _BN_ATTRS))
+    folds = net.members(slice(6, 9))
+    mask = np.arange(3)[:, None] == np.arange(len(y)) % 3
+    score, recall = out_of_bag_validator(X, y, _Bags(mask), "relu", clf.bn_eps, 2)(folds)
+    proba = softmax_(forward_folded(fold_network(folds, clf.bn_eps), X, "relu"))
+    own = proba[np.arange(len(y)) % 3, np.arange(len(y))]
+    expected = -np.mean([-np.log(own[y == k, k]).mean() for k in (0, 1)])
+    assert_allclose(score, expected, rtol=1e-12)
+    pred = own.argmax(axis=1)
+    assert_allclose(recall, [np.mean(pred[y == k] == k) for k in (0, 1)])
+    # Rows out of two bags take the general path, the members' mean.
+    mask[0] = True
+    score, _ = out_of_bag_validator(X, y, _Bags(mask), "relu", clf.bn_eps, 2)(folds)
+    mean = (proba * mask[..., None]).sum(axis=0) / mask.sum(axis=0)[:, None]
+    assert_allclose(score, -np.mean([-np.log(mean[y == k, k]).mean() for k in (0, 1)]))
 
 
 def test_uniform_weighting_counts_every_member_alike():
