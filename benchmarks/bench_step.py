@@ -17,8 +17,10 @@ The torch engine is also profiled (``torch.profiler``, self CPU time of its
 operators grouped the same way, and the wall time no operator accounts for).
 
 Sizes: ``small`` and ``medium`` are the balanced ensemble's step on a KEEL-size
-table (about 1,500 x 8) and on a medium one (about 20,000 x 16): 24 members,
-each its own 64 rows, one hidden layer of 100; ``large`` the single network of
+table (about 1,500 x 8) and on a medium one (about 20,000 x 16) with its
+default members: 29 (24 balanced and 5 fold members), each its own 64 rows,
+hidden layers of 100 and 16 units (until 2026-12-04: 24 members and one
+hidden layer of 100, the default before); ``large`` the single network of
 ``bench_fit.py`` (50 features, (256, 128), batch 256) and ``large k=8`` the
 ensemble of ``bench_ensemble.py`` (20 features, (128, 128), batch 256, shared
 batches). Every run uses ``--threads`` threads (default 1, as the real-data
@@ -52,13 +54,23 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 from _harness import write_json  # noqa: E402
 
+from skbn import BalancedBNMLPClassifier  # noqa: E402
 from skbn.engines import TrainingConfig  # noqa: E402
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 
+# The balanced ensemble's step: BalancedBNMLPClassifier()'s members (balanced
+# and fold members, in one network) and widths, in its batches of 64 rows.
+_DEFAULT = BalancedBNMLPClassifier()
+ENSEMBLE_STEP = dict(
+    members=_DEFAULT.n_members + _DEFAULT.n_fold_members,
+    rows=64,
+    hidden=tuple(_DEFAULT.hidden_layer_sizes),
+    shared=False,
+)
 SIZES = {
-    "small": dict(members=24, rows=64, features=8, hidden=(100,), shared=False),
-    "medium": dict(members=24, rows=64, features=16, hidden=(100,), shared=False),
+    "small": dict(ENSEMBLE_STEP, features=8),
+    "medium": dict(ENSEMBLE_STEP, features=16),
     "large": dict(members=1, rows=256, features=50, hidden=(256, 128), shared=True),
     "large k=8": dict(members=8, rows=256, features=20, hidden=(128, 128), shared=True),
 }
@@ -299,8 +311,8 @@ def against(revision, engines, sizes, epochs, rounds, dtype="float32"):
     return rows
 
 
-# The balanced ensemble's step (24 members x 64 rows, (100,)) as the table
-# widens: where 'auto' should hand the CPU over to torch (TORCH_MIN_MACS).
+# The balanced ensemble's step (ENSEMBLE_STEP) as the table widens: where
+# 'auto' should hand the CPU over to torch (TORCH_MIN_MACS).
 CROSSOVER_FEATURES = (8, 16, 36, 48, 64, 128)
 
 
@@ -324,7 +336,7 @@ def _crossover_row(features, rounds, epochs):
 
     from skbn.engines._select import step_macs
 
-    size = dict(members=24, rows=64, features=features, hidden=(100,), shared=False)
+    size = dict(ENSEMBLE_STEP, features=features)
     setups = {e: Setup(e, size, epochs) for e in ("numpy", "torch")}
     times = {}
     for _ in range(rounds + 1):  # the first round warms
@@ -337,7 +349,7 @@ def _crossover_row(features, rounds, epochs):
                 seconds = (time.perf_counter() - start) / setup.steps
                 times.setdefault(f"{engine} {threads}", []).append(seconds)
     best = {k: 1e3 * min(v[1:]) for k, v in times.items()}
-    macs = step_macs([features, 100, 2], 64, 24)
+    macs = step_macs([features, *size["hidden"], 2], size["rows"], size["members"])
     cells = "  ".join(f"{k} {v:.3f}" for k, v in best.items())
     print(f"{features:4d} features, {macs / 1e6:5.1f} M multiply-adds: {cells}", flush=True)
     return {"features": features, "macs": macs, "ms": best}
