@@ -55,16 +55,18 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _harness import write_json  # noqa: E402
 
 from skbn import BalancedBNMLPClassifier  # noqa: E402
+from skbn._balanced import AUTO_SUBSET_BATCH  # noqa: E402
 from skbn.engines import TrainingConfig  # noqa: E402
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 
 # The balanced ensemble's step: BalancedBNMLPClassifier()'s members (balanced
-# and fold members, in one network) and widths, in its batches of 64 rows.
+# and fold members, in one network) and widths, in its batches (64 rows on a
+# table whose subsets are larger).
 _DEFAULT = BalancedBNMLPClassifier()
 ENSEMBLE_STEP = dict(
     members=_DEFAULT.n_members + _DEFAULT.n_fold_members,
-    rows=64,
+    rows=AUTO_SUBSET_BATCH,
     hidden=tuple(_DEFAULT.hidden_layer_sizes),
     shared=False,
 )
