@@ -190,3 +190,44 @@ def test_streams_are_the_seed_sequences_of_their_keys(key):
 
     expected = np.random.default_rng(np.random.SeedSequence(list(key))).integers(2**62, size=4)
     np.testing.assert_array_equal(_stream(*key).integers(2**62, size=4), expected)
+
+
+def test_seed_words_are_those_of_numpys_seed_sequence():
+    """The vectorised SeedSequence hash gives numpy's words for keys of four
+    words anywhere in the uint32 range, and for keys of three (a fourth 0)."""
+    from skbn._plan import _seed_words
+
+    keys = np.random.default_rng(0).integers(0, 2**32, size=(200, 4), dtype=np.uint64)
+    keys[:4] = [[0, 0, 0, 0], [2**32 - 1] * 4, [1, 2, 3, 0], [2**32 - 1, 0, 2**32 - 1, 0]]
+    words = _seed_words(keys.astype(np.uint32))
+    for key, got in zip(keys.tolist(), words):
+        seeds = [np.random.SeedSequence(key)] + (
+            [np.random.SeedSequence(key[:3])] if key[3] == 0 else []
+        )
+        for seq in seeds:
+            np.testing.assert_array_equal(got, seq.generate_state(4, np.uint64))
+
+
+@pytest.mark.parametrize("seed", [0, 2**31 - 2, 2**32 - 1])
+@pytest.mark.parametrize("offset", [0, 24])
+def test_shuffle_streams_are_the_keyed_streams(seed, offset):
+    """Each member's shuffle stream of an epoch, seeded with a block of epochs
+    and reseeding one generator, is ``_stream(seed, purpose, epoch, member)``:
+    the same state and draws, across blocks and with a member offset."""
+    from skbn._plan import _EPOCH_BLOCK, _SHUFFLE, _stream
+
+    plan = TrainingPlan(
+        seed=seed,
+        batch_size=4,
+        shuffle=True,
+        merge_singleton=True,
+        dropout=0.0,
+        n_members=3,
+        member_offset=offset,
+    )
+    for epoch in (0, 1, _EPOCH_BLOCK - 1, _EPOCH_BLOCK, 5 * _EPOCH_BLOCK + 3, 2, 2**32 - 2):
+        for member in range(3):
+            expected = _stream(seed, _SHUFFLE, epoch, member + offset)
+            got = plan._shuffle_stream(epoch, member)
+            assert got.bit_generator.state == expected.bit_generator.state
+            np.testing.assert_array_equal(got.permutation(50), expected.permutation(50))

@@ -1,5 +1,6 @@
 """The NumPy training engine: vectorised over the batch, float32 or float64."""
 
+import functools
 import math
 
 import numpy as np
@@ -29,6 +30,15 @@ def _activation_grad(activation, h, slope, dh):
     if activation.derivative is not None:
         np.multiply(dh, activation.derivative(h), out=dh)
     return dh
+
+
+@functools.lru_cache(maxsize=16)
+def _offset_array(offset, dtype):
+    """The config's logit offset (nested tuples) as a read-only array, made
+    once: converting it at every step cost 5 us of a small step's ~1.5 ms."""
+    a = np.asarray(offset, dtype=dtype)
+    a.flags.writeable = False
+    return a
 
 
 def _batch_weights(weights, idx):
@@ -119,14 +129,18 @@ def member_losses_and_gradients(net, config, X, y, sample_weight, masks, empty=f
     inputs.append(a)
     logits = a @ net.coefs[-1] + net.intercepts[-1][..., None, :]
     if config.logit_offset is not None:
-        logits += np.asarray(config.logit_offset, dtype=logits.dtype)
+        logits += _offset_array(config.logit_offset, logits.dtype)
 
     logp = log_softmax_(logits)
     # The target distribution: (1 - eps) * one-hot + eps / n_classes, the
     # members' shared labels broadcast when they share the batch.
     n_classes = logp.shape[-1]
     eps = config.label_smoothing
-    target = identity(n_classes, logp.dtype)[y]
+    # Taken into a kept array (the codes are valid: no bounds check), as
+    # fancy indexing took ~20 us of a small step's ~1.5 ms.
+    shape = (*y.shape, n_classes)
+    target = empty("target", shape, logp.dtype)
+    np.take(identity(n_classes, logp.dtype), y, axis=0, out=target, mode="clip")
     if eps:
         target *= 1 - eps
         target += eps / n_classes
