@@ -36,7 +36,9 @@ balanced ensemble's step as the table widens (8 to 128 features): where
 ``'auto'`` should take torch (``skbn.engines._select.TORCH_MIN_MACS``).
 ``--against REV`` times each step (and its fixed cost) of today's engines
 against those of the git revision ``REV``, interleaved in one process: the
-before and after of a change, free of the drift between separate runs.
+before and after of a change, free of the drift between separate runs; and
+the same for the plan of an epoch (each member's rows of its batches, drawn
+from its own stream), which a fit pays beside its steps.
 """
 
 import argparse
@@ -282,12 +284,52 @@ def load_revision(revision):
     return "skbn_at_rev"
 
 
+def planner(size, epochs, package="skbn"):
+    """A callable that plans ``epochs`` epochs of ``size`` as ``Setup`` does
+    (each member its own order, from its own stream, at every epoch)."""
+    planning = importlib.import_module(f"{package}._plan")
+    y = (np.random.default_rng(0).random(size["rows"] * BATCHES) < 0.3).astype(np.int64)
+
+    def run():
+        plan = planning.TrainingPlan(
+            seed=0,
+            batch_size=size["rows"],
+            shuffle=True,
+            merge_singleton=True,
+            dropout=0.0,
+            n_members=size["members"],
+            member_batches="shared" if size["shared"] else "independent",
+        )
+        for e in range(epochs):
+            plan.epoch(e, y)
+
+    return run
+
+
 def against(revision, engines, sizes, epochs, rounds, dtype="float32"):
     """Each engine's full and fixed-cost step, today's against ``revision``'s,
-    interleaved in one process (the fastest of ``rounds``): ms a step."""
+    interleaved in one process (the fastest of ``rounds``): ms a step; and
+    the plan of an epoch (the rows of each member's batches), ms an epoch."""
     package = load_revision(revision)
     rows = []
     for name in sizes:
+        plans = {
+            who: planner(SIZES[name], epochs, pkg)
+            for who, pkg in (("then", package), ("now", "skbn"))
+        }
+        times = {who: [] for who in plans}
+        for _ in range(rounds + 1):  # the first round warms
+            for who, run in plans.items():
+                start = time.perf_counter()
+                run()
+                times[who].append((time.perf_counter() - start) / epochs)
+        ms = {f"{who} plan": 1e3 * min(v[1:]) for who, v in times.items()}
+        rows.append({"size": name, "engine": "plan", "revision": revision, "ms": ms})
+        print(
+            f"{name:10s} plan   epoch {ms['then plan']:.3f} -> {ms['now plan']:.3f} ms "
+            f"({ms['now plan'] / ms['then plan']:.2f}x)",
+            flush=True,
+        )
         for engine in engines:
             setups = {
                 (who, kind): Setup(

