@@ -19,6 +19,7 @@ panel's median ratio; ``--out`` writes them as ``report.md`` and
 """
 
 import argparse
+import importlib
 import os
 import sys
 import time
@@ -78,8 +79,6 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--out", type=Path, help="write report.md and against.json here")
     args = parser.parse_args(argv)
-    import importlib
-
     then = importlib.import_module(load_revision(args.revision))
     results = {}
     for panel in args.panels:

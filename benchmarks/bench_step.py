@@ -120,15 +120,7 @@ class Setup:
         self.engine = _engine_class(engine, package)(config, net, adam, self.X, self.y, None, 2)
         if no_optimizer:
             self._skip_optimizer(engine)
-        plan = planning.TrainingPlan(
-            seed=0,
-            batch_size=rows,
-            shuffle=True,
-            merge_singleton=True,
-            dropout=0.0,
-            n_members=members,
-            member_batches="shared" if size["shared"] else "independent",
-        )
+        plan = training_plan(planning, size, rows)
         self.epochs = [plan.epoch(e, self.y) for e in range(epochs)]
         self.steps = epochs * BATCHES
         self.members, self.rows = members, rows
@@ -284,22 +276,29 @@ def load_revision(revision):
     return "skbn_at_rev"
 
 
+def training_plan(planning, size, rows):
+    """The plan of ``size``'s epochs in batches of ``rows`` (``planning``: a
+    package's ``_plan`` module): each member its own order, from its own
+    stream, unless the members share the batch."""
+    return planning.TrainingPlan(
+        seed=0,
+        batch_size=rows,
+        shuffle=True,
+        merge_singleton=True,
+        dropout=0.0,
+        n_members=size["members"],
+        member_batches="shared" if size["shared"] else "independent",
+    )
+
+
 def planner(size, epochs, package="skbn"):
-    """A callable that plans ``epochs`` epochs of ``size`` as ``Setup`` does
-    (each member its own order, from its own stream, at every epoch)."""
+    """A callable that plans ``epochs`` epochs of ``size`` as ``Setup`` does,
+    with a fresh plan each call (nothing drawn before)."""
     planning = importlib.import_module(f"{package}._plan")
     y = (np.random.default_rng(0).random(size["rows"] * BATCHES) < 0.3).astype(np.int64)
 
     def run():
-        plan = planning.TrainingPlan(
-            seed=0,
-            batch_size=size["rows"],
-            shuffle=True,
-            merge_singleton=True,
-            dropout=0.0,
-            n_members=size["members"],
-            member_batches="shared" if size["shared"] else "independent",
-        )
+        plan = training_plan(planning, size, size["rows"])
         for e in range(epochs):
             plan.epoch(e, y)
 
