@@ -103,17 +103,25 @@ def run_draw(panel, datasets, draw, splits, repeats, n_jobs):
     return Parallel(n_jobs=n_jobs)(jobs)
 
 
-def panel_means(records):
-    """{recipe: {metric: mean over sets of the set's mean over folds}}."""
+def set_means(records):
+    """{recipe: {dataset: {metric: mean over the set's folds}}}."""
     by = {}
     for r in records:
         by.setdefault(r["recipe"], {}).setdefault(r["dataset"], []).append(r)
     return {
         recipe: {
-            m: float(np.mean([np.mean([f[m] for f in folds]) for folds in sets.values()]))
-            for m in METRICS
+            name: {m: float(np.mean([f[m] for f in folds])) for m in METRICS}
+            for name, folds in sets.items()
         }
         for recipe, sets in by.items()
+    }
+
+
+def panel_means(records):
+    """{recipe: {metric: mean over sets of the set's mean over folds}}."""
+    return {
+        recipe: {m: float(np.mean([s[m] for s in sets.values()])) for m in METRICS}
+        for recipe, sets in set_means(records).items()
     }
 
 
@@ -139,6 +147,20 @@ def judge(panel, draws):
             }
         )
     return rows
+
+
+def set_leads(panel, entry):
+    """Per target and set: ours - the peer's mean over the set's folds, per
+    draw (the peer that is best on the panel's mean in that draw)."""
+    leads = {}
+    for metric, _, peers in TARGETS[panel]:
+        for d in entry["draws"]:
+            best = max(peers, key=lambda p: d["means"][p][metric])
+            sets = set_means(d["folds"])
+            for name, ours in sets[OURS].items():
+                lead = ours[metric] - sets[best][name][metric]
+                leads.setdefault(metric, {}).setdefault(name, []).append(lead)
+    return leads
 
 
 def report(results):
@@ -179,6 +201,22 @@ def report(results):
                     f"| {recipe} | {m} | {', '.join(f'{v:.4f}' for v in values)} | "
                     f"{max(values) - min(values):.4f} |"
                 )
+        leads = set_leads(panel, entry)
+        lines += [
+            "",
+            "Per set, ours − the peer's, mean over the draws (min to max), worst first "
+            "by the first target:",
+            "",
+            "| set | " + " | ".join(leads) + " |",
+            "|---|" + "---|" * len(leads),
+        ]
+        first = leads[next(iter(leads))]
+        for name in sorted(first, key=lambda n: np.mean(first[n])):
+            cells = [
+                f"{np.mean(v[name]):+.4f} ({min(v[name]):+.4f} to {max(v[name]):+.4f})"
+                for v in leads.values()
+            ]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
 

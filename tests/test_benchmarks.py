@@ -797,6 +797,9 @@ def test_explore_seeds_draw_zero_is_the_reports_fit(tmp_path, capsys):
     assert other[0]["log_loss"] != row["log_loss"]
     report = (tmp_path / "report.md").read_text()
     assert "| average_precision | 0.00 | CatBoost balanced |" in report
+    leads = explore.set_leads("development", results["development"])
+    assert list(leads) == ["balanced_accuracy", "g_mean", "average_precision"]
+    assert len(leads["average_precision"]["glass4"]) == 2 and "| glass4 | " in report
     assert "2 draws" in report and (tmp_path / "seeds.json").stat().st_size > 0
     # The report is rebuilt from the stored draws alone.
     (tmp_path / "report.md").unlink()
