@@ -54,7 +54,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import write_json  # noqa: E402
+from _harness import interleaved, write_json  # noqa: E402
 
 from skbn import BalancedBNMLPClassifier  # noqa: E402
 from skbn._balanced import AUTO_SUBSET_BATCH  # noqa: E402
@@ -223,12 +223,7 @@ def measure(engine, name, size, epochs, rounds, dtype="float32"):
     contenders["products"] = products
     for fn in contenders.values():  # warm: first-call costs, allocator
         fn()
-    times = {k: [] for k in contenders}
-    for _ in range(rounds):  # interleaved, round by round
-        for k, fn in contenders.items():
-            start = time.perf_counter()
-            fn()
-            times[k].append(time.perf_counter() - start)
+    times = interleaved(contenders, rounds)
     # The fastest round: a round's time only grows with what else the machine
     # does, and these are differences of a millisecond (the median moved by
     # 20-40 % between runs on the 2-core machine).
@@ -316,12 +311,7 @@ def against(revision, engines, sizes, epochs, rounds, dtype="float32"):
             who: planner(SIZES[name], epochs, pkg)
             for who, pkg in (("then", package), ("now", "skbn"))
         }
-        times = {who: [] for who in plans}
-        for _ in range(rounds + 1):  # the first round warms
-            for who, run in plans.items():
-                start = time.perf_counter()
-                run()
-                times[who].append((time.perf_counter() - start) / epochs)
+        times = interleaved(plans, rounds + 1, per=epochs)  # the first round warms
         ms = {f"{who} plan": 1e3 * min(v[1:]) for who, v in times.items()}
         rows.append({"size": name, "engine": "plan", "revision": revision, "ms": ms})
         print(
@@ -337,12 +327,9 @@ def against(revision, engines, sizes, epochs, rounds, dtype="float32"):
                 for who, pkg in (("then", package), ("now", "skbn"))
                 for kind in ("step", "fixed")
             }
-            times = {key: [] for key in setups}
-            for _ in range(rounds + 1):  # the first round warms
-                for key, setup in setups.items():
-                    start = time.perf_counter()
-                    setup.run()
-                    times[key].append((time.perf_counter() - start) / setup.steps)
+            runs = {key: setup.run for key, setup in setups.items()}
+            steps = next(iter(setups.values())).steps  # epochs of BATCHES steps, for each
+            times = interleaved(runs, rounds + 1, per=steps)  # the first round warms
             ms = {f"{who} {kind}": 1e3 * min(v[1:]) for (who, kind), v in times.items()}
             rows.append({"size": name, "engine": engine, "revision": revision, "ms": ms})
             print(

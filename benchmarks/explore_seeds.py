@@ -34,10 +34,12 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 sys.path.insert(0, os.path.dirname(__file__))
 import bench_real_data as bench  # noqa: E402
 from _harness import write_json  # noqa: E402
+from _real_data_report import per_dataset_means  # noqa: E402
 from explore_oob_choice import panel_datasets  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -94,35 +96,29 @@ def fit_fold(recipe, dataset, repeat, fold, train, test, draw):
 def run_draw(panel, datasets, draw, splits, repeats, n_jobs):
     from joblib import Parallel, delayed
 
+    recipes = recipes_for(panel)
     jobs = [
         delayed(fit_fold)(recipe, d, repeat, fold, train, test, draw)
         for d in datasets
         for repeat, fold, train, test in bench.folds(d, splits, repeats, 0)
-        for recipe in recipes_for(panel)
+        for recipe in recipes
     ]
     return Parallel(n_jobs=n_jobs)(jobs)
 
 
-def set_means(records):
-    """{recipe: {dataset: {metric: mean over the set's folds}}}."""
-    by = {}
-    for r in records:
-        by.setdefault(r["recipe"], {}).setdefault(r["dataset"], []).append(r)
-    return {
-        recipe: {
-            name: {m: float(np.mean([f[m] for f in folds])) for m in METRICS}
-            for name, folds in sets.items()
-        }
-        for recipe, sets in by.items()
-    }
+def set_means(records, metric):
+    """Recipes x sets: ``metric``'s mean over each set's folds (as the
+    real-data report tabulates it)."""
+    frame = pd.DataFrame(records)
+    order = [list(dict.fromkeys(frame[c])) for c in ("recipe", "dataset")]
+    return per_dataset_means(frame, metric, *order)
 
 
 def panel_means(records):
     """{recipe: {metric: mean over sets of the set's mean over folds}}."""
-    return {
-        recipe: {m: float(np.mean([s[m] for s in sets.values()])) for m in METRICS}
-        for recipe, sets in set_means(records).items()
-    }
+    tables = {m: set_means(records, m).mean(axis=1) for m in METRICS}
+    recipes = tables[METRICS[0]].index
+    return {r: {m: float(tables[m][r]) for m in METRICS} for r in recipes}
 
 
 def judge(panel, draws):
@@ -156,10 +152,9 @@ def set_leads(panel, entry):
     for metric, _, peers in TARGETS[panel]:
         for d in entry["draws"]:
             best = max(peers, key=lambda p: d["means"][p][metric])
-            sets = set_means(d["folds"])
-            for name, ours in sets[OURS].items():
-                lead = ours[metric] - sets[best][name][metric]
-                leads.setdefault(metric, {}).setdefault(name, []).append(lead)
+            table = set_means(d["folds"], metric)
+            for name, lead in (table.loc[OURS] - table.loc[best]).items():
+                leads.setdefault(metric, {}).setdefault(name, []).append(float(lead))
     return leads
 
 
