@@ -22,7 +22,6 @@ import argparse
 import importlib
 import os
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -30,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
 import bench_real_data as bench  # noqa: E402
-from _harness import write_json  # noqa: E402
+from _harness import interleaved, write_json  # noqa: E402
 from bench_step import load_revision  # noqa: E402
 from explore_oob_choice import panel_datasets  # noqa: E402
 
@@ -49,18 +48,17 @@ def compare(dataset, then, rounds):
     X, y = dataset.X.iloc[train], dataset.y[train]
     prep = bench.preprocessing(skbn.SmoothClipScaler()).fit(X, y)
     X, X_test = prep.transform(X), prep.transform(dataset.X.iloc[test])
-    seconds = {"then": [], "now": []}
-    proba = {}
+    models = {}
+
+    def fit(who, package):
+        models[who] = package.BalancedBNMLPClassifier(random_state=seed, n_threads=1).fit(X, y)
+
+    contenders = {"then": lambda: fit("then", then), "now": lambda: fit("now", skbn)}
     with threadpool_limits(limits=1), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence warnings of short fits
-        for r in range(rounds + 1):  # the first round warms (imports, caches)
-            for who, package in (("then", then), ("now", skbn)):
-                model = package.BalancedBNMLPClassifier(random_state=seed, n_threads=1)
-                start = time.perf_counter()
-                model.fit(X, y)
-                if r:
-                    seconds[who].append(time.perf_counter() - start)
-                proba[who] = model.predict_proba(X_test)
+        interleaved(contenders, 1)  # a round that warms (imports, caches)
+        seconds = interleaved(contenders, rounds)
+    proba = {who: model.predict_proba(X_test) for who, model in models.items()}
     then_s, now_s = min(seconds["then"]), min(seconds["now"])
     return {
         "dataset": dataset.name,
