@@ -264,9 +264,10 @@ def markdown(frame, index_name="recipe"):
 
 def kinds_section(frame, out):
     """Per set, for each recipe whose fits weigh kinds of members: each kind's
-    mean weight, out-of-bag and test balanced accuracy, and how often the kind
-    better out of the bag was the better one on the test fold; the figure
-    ``kinds.png``. Empty without such a recipe."""
+    mean weight, out-of-bag and test balanced accuracy, how often the kind
+    better out of the bag was the better one on the test fold, the fit's own
+    test balanced accuracy and the better kind's in hindsight (an oracle
+    choice per fold); the figure ``kinds.png``. Empty without such a recipe."""
     columns = [c for c in frame.columns if c.startswith("kind ") and c.endswith(" weight")]
     if not columns:
         return []
@@ -277,7 +278,9 @@ def kinds_section(frame, out):
         "Each fold's weights were decided by the fit from out-of-bag rows alone; the "
         "test columns are each kind's own balanced accuracy on the test fold. 'better "
         "kind found': share of the folds where the kind with the higher out-of-bag score "
-        "had the higher test score (ties count as found).",
+        "had the higher test score (ties count as found). 'fit': the fit's own test "
+        "balanced accuracy (the kinds mixed by its weights); 'oracle': the better kind's "
+        "test score in each fold, what a choice of one kind in hindsight would reach.",
         "",
     ]
     for recipe in recipes:
@@ -291,9 +294,24 @@ def kinds_section(frame, out):
             for what in ("weight", "oob", "test"):
                 cells[f"{k} {what}"] = part.groupby("dataset")[f"kind {k} {what}"].mean()
         cells["better kind found"] = part.groupby("dataset")["found"].mean()
+        cells["fit"] = part.groupby("dataset")["balanced_accuracy"].mean()
+        cells["oracle"] = part.assign(oracle=test.max(axis=1)).groupby("dataset")["oracle"].mean()
         table = pd.DataFrame(cells)
         table.loc["mean"] = table.mean()
-        lines += [f"### {recipe}", "", markdown(table.map(_fmt), "data set"), ""]
+        mean = table.loc["mean"]
+        lines += [
+            f"### {recipe}",
+            "",
+            f"The kind better out of the bag was the better one on the test fold in "
+            f"{found.mean():.2f} of the {len(part)} folds; the fit reached {_fmt(mean['fit'])} "
+            f"balanced accuracy on the mean of the sets below, the better kind in each fold "
+            f"{_fmt(mean['oracle'])} (each kind alone: "
+            + ", ".join(f"{k} {_fmt(mean[f'{k} test'])}" for k in kinds)
+            + ").",
+            "",
+            markdown(table.map(_fmt), "data set"),
+            "",
+        ]
     lines += ["![kinds](kinds.png)", ""]
     plot_kinds(out / "kinds.png", frame[frame.recipe == recipes[0]], kinds, recipes[0])
     return lines

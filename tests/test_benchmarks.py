@@ -623,6 +623,14 @@ def test_the_report_shows_which_kinds_each_fit_weighted(tmp_path):
     weights = mine[["kind balanced weight", "kind logit_adjusted_folds weight"]].sum(axis=1)
     np.testing.assert_allclose(weights, 1)
     assert folds.loc[folds.recipe != recipe, "kind balanced weight"].isna().all()
+    # The choice judged against hindsight: the fit's own score and the better
+    # kind's in each fold, and how often the out-of-bag choice found it.
+    tests = mine[["kind balanced test", "kind logit_adjusted_folds test"]].to_numpy()
+    oracle, fit = tests.max(axis=1).mean(), mine["balanced_accuracy"].mean()
+    row = next(line for line in section.splitlines() if line.startswith("| glass4 |"))
+    assert row.endswith(f"| {fit:.3f} | {oracle:.3f} |")
+    assert f"of the 2 folds; the fit reached {fit:.3f}" in section
+    assert f"the better kind in each fold {oracle:.3f}" in section
 
 
 def test_the_report_lists_the_sets_where_an_earlier_choice_was_better():
