@@ -57,11 +57,9 @@ def run_fold(dataset, repeat, fold, train, test, hiddens, backend):
     from skbn import BalancedBNMLPClassifier, SmoothClipScaler
 
     warnings.simplefilter("ignore")
-    X_train, y_train = dataset.X.iloc[train], dataset.y[train]
-    X_test, y_test = dataset.X.iloc[test], dataset.y[test]
     seed = 1000 * repeat + fold  # the real-data benchmark's seed of this fold
     record = {"dataset": dataset.name, "repeat": repeat, "fold": fold}
-    models = {"forest": bench._brf(y_train, seed)}
+    models = {"forest": bench._brf(dataset.y[train], seed)}
     for hidden in hiddens:
         models[_name(hidden)] = bench.pipeline(
             BalancedBNMLPClassifier(
@@ -71,17 +69,23 @@ def run_fold(dataset, repeat, fold, train, test, hiddens, backend):
         )
     with threadpool_limits(limits=1):
         for name, model in models.items():
-            start = time.perf_counter()
-            model.fit(X_train, y_train)
-            record[f"{name} fit s"] = time.perf_counter() - start
-            proba = model.predict_proba(X_test)
-            metrics = bench.fold_metrics(dataset, y_test, proba, proba.argmax(1))
-            for metric in METRICS:
-                record[f"{name} {metric}"] = metrics[metric]
-            if name != "forest":
-                record[f"{name} torch"] = model[-1].backend_ == "torch"
-                record[f"{name} oob"] = model[-1].oob_score_
+            fit_and_score(record, name, model, dataset, train, test)
     return record
+
+
+def fit_and_score(record, name, model, dataset, train, test):
+    """Fit ``model`` on the fold's training rows and add its fit seconds, its
+    test metrics and (for skbn) its engine and ``oob_score_`` to ``record``."""
+    start = time.perf_counter()
+    model.fit(dataset.X.iloc[train], dataset.y[train])
+    record[f"{name} fit s"] = time.perf_counter() - start
+    proba = model.predict_proba(dataset.X.iloc[test])
+    metrics = bench.fold_metrics(dataset, dataset.y[test], proba, proba.argmax(1))
+    for metric in METRICS:
+        record[f"{name} {metric}"] = metrics[metric]
+    if name != "forest":
+        record[f"{name} torch"] = model[-1].backend_ == "torch"
+        record[f"{name} oob"] = model[-1].oob_score_
 
 
 def choose(frame, names):
@@ -178,10 +182,52 @@ def summary(frame, panel, names, backend, label="hidden", choice=True):
     return "\n".join(lines) + "\n"
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def panel_arguments(parser, out):
+    """The options every panel exploration shares (this script's and
+    ``explore_inputs.py``'s)."""
     parser.add_argument("--panel", choices=list(PANELS), default="development")
     parser.add_argument("--datasets", nargs="+")
+    parser.add_argument("--folds", type=int, help="k of the k-fold (default: the panel's)")
+    parser.add_argument("--repeats", type=int, help="repeats (default: the panel's)")
+    parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=out)
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite the panel's section from its CSV"
+    )
+
+
+def run_panel(args, run_fold, *options):
+    """One row per fold of ``run_fold(dataset, repeat, fold, train, test,
+    *options)`` over the panel, written to ``<panel>.csv`` (read from it with
+    ``--report-only``)."""
+    if args.report_only:
+        return pd.read_csv(args.out / f"{args.panel}.csv")
+    n_splits, n_repeats = PANELS[args.panel]
+    n_splits, n_repeats = args.folds or n_splits, args.repeats or n_repeats
+    jobs = [
+        delayed(run_fold)(d, repeat, fold, train, test, *options)
+        for d in panel_datasets(args.panel, args.datasets)
+        for repeat, fold, train, test in bench.folds(d, n_splits, n_repeats, 0)
+    ]
+    frame = pd.DataFrame(Parallel(n_jobs=args.n_jobs)(jobs))
+    args.out.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(args.out / f"{args.panel}.csv", index=False)
+    return frame
+
+
+def write_report(args, section, heading):
+    """The panel's section to ``<panel>.md``, and every panel's section so far
+    under ``heading`` to ``report.md``."""
+    (args.out / f"{args.panel}.md").write_text(section)
+    sections = [
+        (args.out / f"{p}.md").read_text() for p in PANELS if (args.out / f"{p}.md").exists()
+    ]
+    (args.out / "report.md").write_text(heading + "\n\n" + "\n".join(sections))
+    print(section)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--hidden",
         nargs="+",
@@ -195,41 +241,19 @@ def main(argv=None):
         choices=["auto", "numpy", "torch"],
         help="the engine of every skbn fit ('auto': as users get it)",
     )
-    parser.add_argument("--folds", type=int, help="k of the k-fold (default: the panel's)")
-    parser.add_argument("--repeats", type=int, help="repeats (default: the panel's)")
-    parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "depth")
-    parser.add_argument(
-        "--report-only", action="store_true", help="rewrite the panel's section from its CSV"
-    )
+    panel_arguments(parser, HERE / "results" / "depth")
     args = parser.parse_args(argv)
-    n_splits, n_repeats = PANELS[args.panel]
-    n_splits, n_repeats = args.folds or n_splits, args.repeats or n_repeats
-    datasets = panel_datasets(args.panel, args.datasets)
-    jobs = [
-        delayed(run_fold)(d, repeat, fold, train, test, args.hidden, args.backend)
-        for d in datasets
-        for repeat, fold, train, test in bench.folds(d, n_splits, n_repeats, 0)
-    ]
-    if args.report_only:
-        frame = pd.read_csv(args.out / f"{args.panel}.csv")
-    else:
-        frame = pd.DataFrame(Parallel(n_jobs=args.n_jobs)(jobs))
-        args.out.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(args.out / f"{args.panel}.csv", index=False)
-    section = summary(frame, args.panel, [_name(h) for h in args.hidden], args.backend)
-    (args.out / f"{args.panel}.md").write_text(section)
-    sections = [
-        (args.out / f"{p}.md").read_text() for p in PANELS if (args.out / f"{p}.md").exists()
-    ]
-    (args.out / "report.md").write_text(
+    frame = run_panel(args, run_fold, args.hidden, args.backend)
+    names = [_name(h) for h in args.hidden]
+    write_report(
+        args,
+        summary(frame, args.panel, names, args.backend),
         "# Deeper or wider members for the recommended estimator\n\n"
         "`benchmarks/explore_depth.py` (issue 35): the recommended pipeline at several "
         "`hidden_layer_sizes`, the real-data benchmark's folds and seeds, the forest on "
-        "the same folds; one thread per fit, two side by side.\n\n" + "\n".join(sections)
+        "the same folds; one thread per fit, two side by side.",
     )
-    print(section)
-    return choose(frame, [_name(h) for h in args.hidden])[0] if len(args.hidden) > 1 else frame
+    return choose(frame, names)[0] if len(args.hidden) > 1 else frame
 
 
 if __name__ == "__main__":

@@ -39,22 +39,24 @@ cache does not see it.
 
 import argparse
 import sys
-import time
 import warnings
 import zlib
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bench_real_data as bench  # noqa: E402
-from explore_depth import METRICS, PANELS, summary  # noqa: E402
-from explore_oob_choice import panel_datasets  # noqa: E402
+from explore_depth import (  # noqa: E402
+    fit_and_score,
+    panel_arguments,
+    run_panel,
+    summary,
+    write_report,
+)
 
 BASE = "recommended"
 PLE_BINS = 8
@@ -157,11 +159,9 @@ def run_fold(dataset, repeat, fold, train, test, variants):
 
     state = _state()
     warnings.simplefilter("ignore")
-    X_train, y_train = dataset.X.iloc[train], dataset.y[train]
-    X_test, y_test = dataset.X.iloc[test], dataset.y[test]
     seed = 1000 * repeat + fold  # the real-data benchmark's seed of this fold
     record = {"dataset": dataset.name, "repeat": repeat, "fold": fold}
-    models = {"forest": (bench._brf(y_train, seed), None)}
+    models = {"forest": (bench._brf(dataset.y[train], seed), None)}
     for name in variants:
         variant = VARIANTS[name]
         model = BalancedBNMLPClassifier(backend="numpy", oob_score=True, random_state=seed)
@@ -172,24 +172,13 @@ def run_fold(dataset, repeat, fold, train, test, variants):
             state.update(variant=variant, seed=seed)
             if name != "forest":
                 state["n_balanced"] = model[-1].n_members
-            start = time.perf_counter()
-            model.fit(X_train, y_train)
-            record[f"{name} fit s"] = time.perf_counter() - start
-            proba = model.predict_proba(X_test)
+            fit_and_score(record, name, model, dataset, train, test)
             state.clear()
-            metrics = bench.fold_metrics(dataset, y_test, proba, proba.argmax(1))
-            for metric in METRICS:
-                record[f"{name} {metric}"] = metrics[metric]
-            if name != "forest":
-                record[f"{name} torch"] = model[-1].backend_ == "torch"
-                record[f"{name} oob"] = model[-1].oob_score_
     return record
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--panel", choices=list(PANELS), default="development")
-    parser.add_argument("--datasets", nargs="+")
     parser.add_argument(
         "--variants",
         nargs="+",
@@ -197,40 +186,18 @@ def main(argv=None):
         choices=list(VARIANTS),
         help=f"the first is the baseline (default: all, {BASE!r} first)",
     )
-    parser.add_argument("--folds", type=int, help="k of the k-fold (default: the panel's)")
-    parser.add_argument("--repeats", type=int, help="repeats (default: the panel's)")
-    parser.add_argument("--n-jobs", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=HERE / "results" / "inputs")
-    parser.add_argument(
-        "--report-only", action="store_true", help="rewrite the panel's section from its CSV"
-    )
+    panel_arguments(parser, HERE / "results" / "inputs")
     args = parser.parse_args(argv)
-    if args.report_only:
-        frame = pd.read_csv(args.out / f"{args.panel}.csv")
-    else:
-        n_splits, n_repeats = PANELS[args.panel]
-        n_splits, n_repeats = args.folds or n_splits, args.repeats or n_repeats
-        jobs = [
-            delayed(run_fold)(d, repeat, fold, train, test, args.variants)
-            for d in panel_datasets(args.panel, args.datasets)
-            for repeat, fold, train, test in bench.folds(d, n_splits, n_repeats, 0)
-        ]
-        frame = pd.DataFrame(Parallel(n_jobs=args.n_jobs)(jobs))
-        args.out.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(args.out / f"{args.panel}.csv", index=False)
-    section = summary(frame, args.panel, args.variants, "numpy", label="inputs", choice=False)
-    (args.out / f"{args.panel}.md").write_text(section)
-    sections = [
-        (args.out / f"{p}.md").read_text() for p in PANELS if (args.out / f"{p}.md").exists()
-    ]
-    (args.out / "report.md").write_text(
+    frame = run_panel(args, run_fold, args.variants)
+    write_report(
+        args,
+        summary(frame, args.panel, args.variants, "numpy", label="inputs", choice=False),
         "# Members that differ in their inputs\n\n"
         "`benchmarks/explore_inputs.py` (issue 35): first-layer input masks per member, "
         "patched into the NumPy engine (not in skbn), beside the recommended fit; the "
         "real-data benchmark's folds and seeds, the forest on the same folds; one thread "
-        "per fit, two side by side.\n\n" + "\n".join(sections)
+        "per fit, two side by side.",
     )
-    print(section)
     return frame
 
 
