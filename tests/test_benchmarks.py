@@ -855,3 +855,20 @@ def test_explore_inputs_masks_each_members_inputs_and_keeps_them_masked(tmp_path
     report = (tmp_path / "report.md").read_text()
     assert "## development: 1 data sets, 2 folds" in report
     assert "| PLE for fold members |" in report and "chosen (out of bag)" not in report
+
+
+def test_explore_torch_bn_times_two_ways_to_the_same_first_layer(tmp_path):
+    pytest.importorskip("torch")
+    explore = load("explore_torch_bn")
+    # Both ways give the same outputs, gradients and running statistics.
+    size = dict(explore.bench_step.ENSEMBLE_STEP, members=3, rows=16, hidden=(5, 2))
+    x, coef, gamma, beta, dout = explore.layer_inputs(size, 4)
+    stats = [(gamma * 0, gamma * 0 + 1) for _ in range(2)]
+    kernel = explore.kernel_layer(x, coef, gamma, beta, *stats[0], dout)
+    linear = explore.linear_layer(x, coef, gamma, beta, *stats[1], dout)
+    for a, b in zip([*linear, *stats[1]], [*kernel, *stats[0]]):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-4)
+    out = tmp_path / "bn.json"
+    rows = explore.main(["--features", "4", "--rounds", "1", "--json", str(out)])
+    assert rows[0]["features"] == 4 and rows[0]["largest_relative_difference"] < 1e-4
+    assert rows[0]["kernel_us"] > 0 and rows[0]["linear_us"] > 0 and out.stat().st_size > 0
