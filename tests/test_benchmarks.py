@@ -843,6 +843,13 @@ def test_explore_inputs_masks_each_members_inputs_and_keeps_them_masked(tmp_path
         assert state["engines"] == 2 and model.n_iter_fold_members_ > 0
         state.clear()
         assert (first[~kept] == 0).all() and (first[kept] != 0).all()
+    # The L1 variant learns its masks: the fold members' first layer (in both
+    # engines) loses weights to exact zeros, the balanced members' none.
+    state.update(variant=("l1", 30.0, "fold"), n_balanced=3, n_members=5, seed=7)
+    first = model.fit(X, y).coefs_[0]
+    assert state["engines"] == 2
+    state.clear()
+    assert (first[:3] != 0).all() and 0.3 < (first[3:] == 0).mean() < 1
 
     args = ["--datasets", "glass4", "--folds", "2", "--repeats", "1", "--n-jobs", "1"]
     variants = ["recommended", "subspace 0.5", "PLE for fold members"]
