@@ -110,8 +110,6 @@ def _input_mask(state, n_members, n_columns, dtype):
     """Each member's 0/1 mask over the input columns, ``(members, columns, 1)``."""
     variant, n_balanced = state["variant"], state["n_balanced"]
     mask = np.ones((n_members, n_columns, 1), dtype)
-    if variant[0] == "l1":  # learnt, not drawn: every column open at the start
-        return mask
     if variant == "ple":
         start, stop = state.get("encoded", (0, 0))  # no numbers: nothing encoded
         mask[:n_balanced, start:stop] = 0
@@ -151,7 +149,8 @@ def _patch(engine):
         first = network.coefs[0]
         state = self._input_state
         variant = state.get("variant")
-        if variant is not None and variant[0] == "l1" and first.ndim == 3:
+        if isinstance(variant, tuple) and variant[0] == "l1" and first.ndim == 3:
+            # Learnt masks: every column open at the start, no drawn mask.
             _, strength, who = variant
             self._l1 = np.full((first.shape[0], 1, 1), strength, first.dtype)
             if who == "fold":
